@@ -1,0 +1,36 @@
+# Simpul — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements.sha256
+
+.PHONY: run test lint bench venv schema clean
+
+# (Re)install requirements only when requirements.txt changed.
+venv: $(STAMP)
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -r requirements.txt
+	@sha256sum requirements.txt > $(STAMP)
+
+run: venv
+	$(PY) -m hub up
+
+test: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	HUB_ENV=test HUB_DATA_DIR=$${HUB_TEST_DATA_DIR:-var/test} $(PY) -m hub makemigrations --check --dry-run
+	HUB_ENV=test HUB_DATA_DIR=$${HUB_TEST_DATA_DIR:-var/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+schema: venv
+	HUB_ENV=test HUB_DATA_DIR=$${HUB_TEST_DATA_DIR:-var/test} $(PY) -m hub export-schemas
+
+bench: venv
+	HUB_DATA_DIR=$${HUB_BENCH_DATA_DIR:-var/bench} $(PY) -m tests.bench.run
+
+clean:
+	rm -rf var/test var/bench

@@ -1,0 +1,569 @@
+"""Write services of the agencies app: agencies, memberships and API keys.
+
+Each service is keyword-only, checks the policy, validates everything before
+writing, and writes the change, its audit entry and its change event in one
+transaction: either all of it is stored or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from agencies import policy
+from agencies.models import Agency, ApiKey, Membership, Region
+from agencies.policy import Principal
+from hub.audit import audit_record
+from hub.changes import change_record
+from hub.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
+
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$")
+
+# The region a regional agency must point at: level and allowed kinds.
+REGION_RULES: dict[str, tuple[int, set[str]]] = {
+    Agency.Type.PEMPROV: (1, {Region.Kind.PROVINSI}),
+    Agency.Type.PEMKAB: (2, {Region.Kind.KABUPATEN}),
+    Agency.Type.PEMKOT: (2, {Region.Kind.KOTA}),
+    Agency.Type.KECAMATAN: (3, {Region.Kind.KECAMATAN}),
+    Agency.Type.DESA: (4, {Region.Kind.DESA, Region.Kind.DESA_ADAT}),
+    Agency.Type.KELURAHAN: (4, {Region.Kind.KELURAHAN}),
+}
+PERANGKAT_DAERAH_KINDS = {Region.Kind.PROVINSI, Region.Kind.KABUPATEN, Region.Kind.KOTA}
+
+AGENCY_FIELDS = {
+    "name",
+    "acronym",
+    "slug",
+    "type",
+    "parent",
+    "region",
+    "official_domains",
+    "website",
+    "status",
+    "identifiers",
+}
+# What an agency admin may change on their own agency; the rest is the platform's.
+AGENCY_SELF_SERVICE_FIELDS = {"name", "acronym", "official_domains", "website", "identifiers"}
+
+
+def is_government_domain(domain: str) -> bool:
+    """True for Indonesian government domains (``*.go.id``)."""
+    return domain == "go.id" or domain.endswith(".go.id")
+
+
+def agency_snapshot(agency: Agency) -> dict[str, Any]:
+    """The agency's fields as recorded in audit entries and change events."""
+    return {
+        "id": agency.pk,
+        "slug": agency.slug,
+        "name": agency.name,
+        "acronym": agency.acronym,
+        "type": agency.type,
+        "parent": agency.parent.slug if agency.parent_id else None,
+        "region": agency.region_id,
+        "official_domains": list(agency.official_domains),
+        "website": agency.website,
+        "status": agency.status,
+        "identifiers": agency.identifiers,
+        "version": agency.version,
+    }
+
+
+def _error(field: str, code: str, message_id: str, message_en: str) -> FieldError:
+    return FieldError(field, code, message_id, message_en)
+
+
+def _clean_agency(data: dict[str, Any], instance: Agency | None) -> dict[str, Any]:
+    """Validate agency input against the current state; return model-ready values."""
+    errors: list[FieldError] = []
+    unknown = set(data) - AGENCY_FIELDS
+    for name in sorted(unknown):
+        errors.append(_error(name, "unknown_field", "Kolom tidak dikenal.", "Unknown field."))
+    values: dict[str, Any] = {}
+
+    def current(name: str, default: Any = None) -> Any:
+        if name in data:
+            return data[name]
+        return getattr(instance, name, default) if instance else default
+
+    for name, limit in (("name", 200), ("acronym", 40)):
+        if name in data or instance is None:
+            raw = data.get(name, "")
+            if not isinstance(raw, str) or (name == "name" and not raw.strip()):
+                errors.append(_error(name, "required", "Wajib diisi.", "This field is required."))
+            elif len(raw) > limit:
+                errors.append(_error(name, "too_long", "Terlalu panjang.", "Too long."))
+            else:
+                values[name] = raw.strip()
+
+    if "slug" in data or instance is None:
+        raw = data.get("slug") or slugify(str(data.get("name", "")))[:80]
+        if not isinstance(raw, str) or not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", raw or ""):
+            errors.append(
+                _error(
+                    "slug",
+                    "invalid_slug",
+                    "Slug hanya boleh huruf kecil, angka dan tanda hubung.",
+                    "A slug may only contain lower-case letters, digits and hyphens.",
+                )
+            )
+        else:
+            values["slug"] = raw
+
+    agency_type = current("type")
+    if "type" in data or instance is None:
+        if agency_type not in Agency.Type.values:
+            errors.append(
+                _error("type", "invalid_choice", "Jenis instansi tidak dikenal.", "Unknown type.")
+            )
+            agency_type = None
+        else:
+            values["type"] = agency_type
+
+    if "status" in data:
+        if data["status"] not in Agency.Status.values:
+            errors.append(
+                _error("status", "invalid_choice", "Status tidak dikenal.", "Unknown status.")
+            )
+        else:
+            values["status"] = data["status"]
+
+    if "parent" in data:
+        parent_slug = data["parent"]
+        parent = None
+        if parent_slug not in (None, ""):
+            parent = Agency.objects.filter(slug=str(parent_slug)).first()
+            if parent is None:
+                errors.append(
+                    _error(
+                        "parent", "unknown_agency", "Instansi induk tidak ada.", "No such agency."
+                    )
+                )
+            elif instance is not None and _is_descendant_or_self(parent, instance):
+                errors.append(
+                    _error(
+                        "parent",
+                        "parent_cycle",
+                        "Instansi tidak boleh menjadi induk dirinya sendiri.",
+                        "An agency cannot be its own ancestor.",
+                    )
+                )
+        values["parent"] = parent
+
+    region = current("region")
+    if "region" in data:
+        code = data["region"]
+        region = None
+        if code not in (None, ""):
+            region = Region.objects.filter(code=str(code)).first()
+            if region is None:
+                errors.append(
+                    _error(
+                        "region",
+                        "unknown_region",
+                        "Kode wilayah tidak dikenal.",
+                        f"Unknown region code {code!r}.",
+                    )
+                )
+        values["region"] = region
+    if agency_type and not any(e.field == "region" for e in errors):
+        errors.extend(_region_errors(agency_type, region))
+
+    if "official_domains" in data:
+        domains = data["official_domains"]
+        if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+            errors.append(
+                _error(
+                    "official_domains",
+                    "invalid_type",
+                    "Harus berupa daftar nama domain.",
+                    "Must be a list of domain names.",
+                )
+            )
+        else:
+            cleaned = []
+            for domain in domains:
+                normal = domain.strip().lower().rstrip(".")
+                if not DOMAIN_RE.match(normal):
+                    errors.append(
+                        _error(
+                            "official_domains",
+                            "invalid_domain",
+                            f"Nama domain tidak valid: {domain!r}.",
+                            f"Not a valid domain name: {domain!r}.",
+                        )
+                    )
+                elif normal not in cleaned:
+                    cleaned.append(normal)
+            values["official_domains"] = cleaned
+
+    if "website" in data:
+        website = data["website"] or ""
+        if website and not re.match(r"^https?://[^\s/$.?#][^\s]*$", str(website)):
+            errors.append(
+                _error("website", "invalid_url", "Alamat situs tidak valid.", "Not a valid URL.")
+            )
+        else:
+            values["website"] = website
+
+    if "identifiers" in data:
+        identifiers = data["identifiers"]
+        ok = isinstance(identifiers, list) and all(
+            isinstance(item, dict)
+            and set(item) == {"scheme", "value"}
+            and all(isinstance(v, str) and v.strip() for v in item.values())
+            for item in identifiers
+        )
+        if not ok:
+            errors.append(
+                _error(
+                    "identifiers",
+                    "invalid_identifiers",
+                    'Harus berupa daftar {"scheme", "value"}.',
+                    'Must be a list of {"scheme", "value"} objects.',
+                )
+            )
+        else:
+            values["identifiers"] = identifiers
+
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return values
+
+
+def _region_errors(agency_type: str, region: Region | None) -> list[FieldError]:
+    if agency_type in REGION_RULES:
+        level, kinds = REGION_RULES[agency_type]
+    elif agency_type == Agency.Type.PERANGKAT_DAERAH:
+        level, kinds = 0, PERANGKAT_DAERAH_KINDS
+    else:
+        return []
+    if region is None:
+        return [
+            _error(
+                "region",
+                "region_required",
+                "Instansi daerah wajib memiliki kode wilayah.",
+                "A regional agency must have a region.",
+            )
+        ]
+    if region.kind not in kinds or (level and region.level != level):
+        expected = ", ".join(sorted(kinds))
+        return [
+            _error(
+                "region",
+                "region_level_mismatch",
+                f"Wilayah {region.code} ({region.kind}) tidak sesuai untuk {agency_type}; "
+                f"harus {expected}.",
+                f"Region {region.code} ({region.kind}) does not fit a {agency_type}; "
+                f"expected {expected}.",
+            )
+        ]
+    return []
+
+
+def _is_descendant_or_self(candidate: Agency, agency: Agency) -> bool:
+    node: Agency | None = candidate
+    seen = set()
+    while node is not None and node.pk not in seen:
+        if node.pk == agency.pk:
+            return True
+        seen.add(node.pk)
+        node = node.parent
+    return False
+
+
+def _check_version(instance: Any, expected_version: int | None) -> None:
+    if expected_version is not None and instance.version != expected_version:
+        raise PreconditionFailed(extra={"current_version": instance.version})
+
+
+@transaction.atomic
+def agency_create(*, principal: Principal, data: dict[str, Any]) -> Agency:
+    """Create an agency (platform admins only). Audited; emits ``agency created``."""
+    policy.require_platform_admin(principal)
+    values = _clean_agency(data, None)
+    agency = Agency(**values)
+    try:
+        with transaction.atomic():
+            agency.save()
+    except IntegrityError:
+        raise Conflict(
+            errors=[_error("slug", "slug_taken", "Slug sudah dipakai.", "Slug already taken.")]
+        ) from None
+    audit_record(
+        action="agency.create", entity="agency", entity_id=agency.pk, after=agency_snapshot(agency)
+    )
+    change_record(
+        entity="agency",
+        entity_id=agency.pk,
+        action="created",
+        version=agency.version,
+        agency_id=agency.pk,
+        data=agency_snapshot(agency),
+    )
+    return agency
+
+
+@transaction.atomic
+def agency_update(
+    *,
+    principal: Principal,
+    agency: Agency,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Agency:
+    """Change an agency's fields. Agency admins may change only descriptive fields.
+
+    With `expected_version`, a concurrent change answers PreconditionFailed.
+    """
+    policy.check(principal, policy.CHANGE, agency)
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    _check_version(agency, expected_version)
+    if not principal.is_platform_admin:
+        restricted = set(data) - AGENCY_SELF_SERVICE_FIELDS
+        if restricted:
+            raise policy.PermissionDenied(
+                "Hanya admin platform yang dapat mengubah kolom ini.",
+                "Only platform admins may change these fields.",
+                errors=[
+                    _error(name, "platform_admin_only", "Khusus admin platform.", "Admins only.")
+                    for name in sorted(restricted)
+                ],
+            )
+    before = agency_snapshot(agency)
+    values = _clean_agency(data, agency)
+    for name, value in values.items():
+        setattr(agency, name, value)
+    agency.version += 1
+    try:
+        with transaction.atomic():
+            agency.save()
+    except IntegrityError:
+        raise Conflict(
+            errors=[_error("slug", "slug_taken", "Slug sudah dipakai.", "Slug already taken.")]
+        ) from None
+    after = agency_snapshot(agency)
+    action = "agency.update"
+    if before["status"] != after["status"]:
+        action = "agency.suspend" if agency.status == Agency.Status.SUSPENDED else "agency.activate"
+    audit_record(action=action, entity="agency", entity_id=agency.pk, before=before, after=after)
+    change_record(
+        entity="agency",
+        entity_id=agency.pk,
+        action="updated",
+        version=agency.version,
+        agency_id=agency.pk,
+        data=after,
+    )
+    return agency
+
+
+def membership_snapshot(membership: Membership) -> dict[str, Any]:
+    return {
+        "id": membership.pk,
+        "user": membership.user_id,
+        "agency": membership.agency_id,
+        "role": membership.role,
+    }
+
+
+@transaction.atomic
+def membership_create(
+    *, principal: Principal, agency: Agency, user_id: Any, role: str
+) -> Membership:
+    """Give a user a role in an agency (agency admins of it, or platform admins)."""
+    policy.check_create(principal, Membership, agency.pk)
+    errors = []
+    if role not in Membership.Role.values:
+        errors.append(_error("role", "invalid_choice", "Peran tidak dikenal.", "Unknown role."))
+    user = None
+    if isinstance(user_id, int) or (isinstance(user_id, str) and user_id.isdigit()):
+        user = get_user_model().objects.filter(pk=int(user_id), is_active=True).first()
+    if user is None:
+        errors.append(_error("user", "unknown_user", "Pengguna tidak ada.", "No such user."))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(user=user, agency=agency, role=role)
+    except IntegrityError:
+        raise Conflict(
+            "Pengguna sudah memiliki peran ini.",
+            "The user already has this role in the agency.",
+            code="membership_exists",
+        ) from None
+    audit_record(
+        action="membership.create",
+        entity="membership",
+        entity_id=membership.pk,
+        after=membership_snapshot(membership),
+    )
+    change_record(
+        entity="membership",
+        entity_id=membership.pk,
+        action="created",
+        agency_id=agency.pk,
+        data=membership_snapshot(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_delete(
+    *, principal: Principal, membership: Membership, expected_version: int | None = None
+) -> None:
+    """Remove a role from a user. Audited; emits a delete tombstone."""
+    policy.check(principal, policy.DELETE, membership)
+    _check_version(membership, expected_version)
+    before = membership_snapshot(membership)
+    pk = membership.pk
+    membership.delete()
+    audit_record(action="membership.delete", entity="membership", entity_id=pk, before=before)
+    change_record(
+        entity="membership",
+        entity_id=pk,
+        action="deleted",
+        agency_id=before["agency"],
+        data={"id": pk, "deleted": True},
+    )
+
+
+def _hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def apikey_snapshot(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.pk,
+        "agency": key.agency_id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "scopes": list(key.scopes),
+        "expires_at": key.expires_at,
+        "revoked_at": key.revoked_at,
+    }
+
+
+@transaction.atomic
+def apikey_create(
+    *,
+    principal: Principal,
+    agency: Agency,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Issue an API key for an agency system. Returns the record and the secret.
+
+    The secret (``smpl_<prefix>_<random>``) is returned only here; the hub stores
+    its SHA-256. Keys expire after ``HUB_API_KEY_DEFAULT_DAYS`` unless told otherwise.
+    """
+    policy.check_create(principal, ApiKey, agency.pk)
+    errors = []
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        errors.append(_error("name", "required", "Nama wajib diisi.", "A name is required."))
+    if (
+        not isinstance(scopes, list)
+        or not scopes
+        or any(scope not in policy.SCOPES for scope in scopes)
+    ):
+        errors.append(
+            _error(
+                "scopes",
+                "invalid_scope",
+                "Cakupan tidak dikenal. Pilihan: " + ", ".join(policy.SCOPES),
+                "Unknown scope. Choose from: " + ", ".join(policy.SCOPES),
+            )
+        )
+    elif principal.scopes is not None and not set(scopes) <= principal.scopes:
+        errors.append(
+            _error(
+                "scopes",
+                "scope_escalation",
+                "Tidak boleh memberi cakupan melebihi milik Anda.",
+                "Cannot grant scopes you do not hold.",
+            )
+        )
+    now = timezone.now()
+    if expires_at is None:
+        expires_at = now + timedelta(days=settings.HUB_API_KEY_DEFAULT_DAYS)
+    elif expires_at <= now:
+        errors.append(
+            _error("expires_at", "in_past", "Harus di masa depan.", "Must be in the future.")
+        )
+    if not agency.is_active:
+        errors.append(
+            _error("agency", "agency_suspended", "Instansi ditangguhkan.", "Agency suspended.")
+        )
+    if errors:
+        raise ValidationFailed(errors=errors)
+    prefix = secrets.token_hex(4)
+    secret = f"smpl_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        agency=agency,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=_hash_key(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+        created_by_id=principal.user_id,
+    )
+    audit_record(
+        action="apikey.create", entity="api_key", entity_id=key.pk, after=apikey_snapshot(key)
+    )
+    return key, secret
+
+
+@transaction.atomic
+def apikey_revoke(*, principal: Principal, key: ApiKey) -> ApiKey:
+    """Revoke a key; it stops authenticating at once. Revoking twice changes nothing."""
+    policy.check(principal, policy.DELETE, key)
+    if key.revoked_at is None:
+        before = apikey_snapshot(key)
+        key.revoked_at = timezone.now()
+        key.version += 1
+        key.save(update_fields=["revoked_at", "version"])
+        audit_record(
+            action="apikey.revoke",
+            entity="api_key",
+            entity_id=key.pk,
+            before=before,
+            after=apikey_snapshot(key),
+        )
+    return key
+
+
+def apikey_authenticate(secret: str) -> ApiKey:
+    """The live key for `secret`, with its agency; NotFound when unknown/expired/revoked.
+
+    Marks the key as used (at most once a minute, so reads stay cheap).
+    """
+    match = re.fullmatch(r"smpl_([0-9a-f]{8})_[A-Za-z0-9_-]{20,}", secret or "")
+    if not match:
+        raise NotFound(code="invalid_key")
+    key = (
+        ApiKey.objects.select_related("agency")
+        .filter(prefix=match.group(1), key_hash=_hash_key(secret))
+        .first()
+    )
+    now = timezone.now()
+    if (
+        key is None
+        or key.revoked_at is not None
+        or (key.expires_at is not None and key.expires_at <= now)
+        or not key.agency.is_active
+    ):
+        raise NotFound(code="invalid_key")
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key

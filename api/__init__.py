@@ -1,0 +1,1 @@
+"""The hub's interfaces: REST (Django REST framework) and GraphQL (graphene-django)."""

@@ -1,0 +1,143 @@
+"""Rendering the hub's errors as RFC 9457 problem details (REST) and typed errors (GraphQL)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import orjson
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponse
+from rest_framework import exceptions as drf
+
+from hub import errors
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def language(request) -> str:
+    """'en' when the caller prefers English, else Bahasa Indonesia."""
+    header = (request.META.get("HTTP_ACCEPT_LANGUAGE", "") if request else "").lower()
+    for part in header.split(","):
+        tag = part.split(";")[0].strip()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("id") or tag.startswith("in"):
+            return "id"
+    return "id"
+
+
+def _field_errors(detail, prefix: str = "") -> list[errors.FieldError]:
+    """Flatten DRF's nested validation detail into FieldErrors."""
+    found: list[errors.FieldError] = []
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors":
+                name = prefix or ""
+            found.extend(_field_errors(value, name))
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                found.extend(_field_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+            else:
+                found.extend(_field_errors(value, prefix))
+    else:
+        code = getattr(detail, "code", "invalid") or "invalid"
+        found.append(errors.FieldError(prefix, str(code), str(detail), str(detail)))
+    return found
+
+
+def to_hub_error(exc: Exception) -> errors.HubError | None:
+    """Translate framework exceptions into the hub's vocabulary; None when unknown."""
+    if isinstance(exc, errors.HubError):
+        return exc
+    if isinstance(exc, drf.ValidationError):
+        return errors.ValidationFailed(errors=_field_errors(exc.detail))
+    if isinstance(exc, drf.ParseError):
+        return errors.MalformedRequest()
+    if isinstance(exc, drf.NotAuthenticated):
+        return errors.NotAuthenticated()
+    if isinstance(exc, drf.AuthenticationFailed):
+        return errors.AuthenticationFailed()
+    if isinstance(exc, drf.PermissionDenied | DjangoPermissionDenied):
+        return errors.PermissionDenied()
+    if isinstance(exc, drf.NotFound | Http404):
+        return errors.NotFound()
+    if isinstance(exc, drf.MethodNotAllowed):
+        return errors.MethodNotAllowed()
+    if isinstance(exc, drf.NotAcceptable):
+        return errors.NotAcceptable()
+    if isinstance(exc, drf.UnsupportedMediaType):
+        return errors.UnsupportedMediaType()
+    if isinstance(exc, drf.Throttled):
+        wait = int(exc.wait or 1)
+        return errors.RateLimited(headers={"Retry-After": str(wait)})
+    return None
+
+
+def problem_body(error: errors.HubError, request=None) -> dict:
+    lang = language(request)
+    body = {
+        "type": f"https://simpul.go.id/problems/{error.code}",
+        "title": HTTPStatus(error.status).phrase,
+        "status": error.status,
+        "code": error.code,
+        "detail": error.message(lang),
+    }
+    if request is not None:
+        body["instance"] = request.path
+    if error.errors:
+        body["errors"] = [item.as_dict(lang) for item in error.errors]
+    if error.extra:
+        body.update({k: v for k, v in error.extra.items() if k not in body})
+    return body
+
+
+def problem_response(error: errors.HubError, request=None) -> HttpResponse:
+    """A Django response carrying `error` as application/problem+json."""
+    response = HttpResponse(
+        orjson.dumps(problem_body(error, request)),
+        status=error.status,
+        content_type=PROBLEM_JSON,
+    )
+    response["Content-Language"] = language(request)
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
+
+
+def exception_handler(exc, context):
+    """DRF exception handler: every known failure becomes problem+json with a stable code.
+
+    Unknown exceptions return None so Django's 500 handler (also problem+json)
+    takes over and the error is logged with its traceback.
+    """
+    error = to_hub_error(exc)
+    if error is None:
+        return None
+    request = context.get("request")
+    return problem_response(error, request)
+
+
+def handler404(request, exception=None):
+    return problem_response(errors.NotFound(), request)
+
+
+def handler500(request):
+    return problem_response(
+        errors.HubError(
+            "Terjadi kesalahan pada server.",
+            "Internal server error.",
+            code="internal_error",
+            status=500,
+        ),
+        request,
+    )
+
+
+def handler400(request, exception=None):
+    return problem_response(errors.MalformedRequest(), request)
+
+
+def handler403(request, exception=None):
+    return problem_response(errors.PermissionDenied(), request)

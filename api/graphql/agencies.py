@@ -1,0 +1,323 @@
+"""GraphQL types and mutations of the agencies app (same FilterSets, policy, services)."""
+
+from __future__ import annotations
+
+import graphene
+from graphene import relay
+from graphene_django import DjangoObjectType
+from graphene_django.filter import DjangoFilterConnectionField
+
+from agencies import policy
+from agencies.filters import AgencyFilterSet, ApiKeyFilterSet, MembershipFilterSet, RegionFilterSet
+from agencies.models import Agency, ApiKey, Membership, Region
+from agencies.regions import region_ancestors
+from agencies.services import (
+    agency_create,
+    agency_update,
+    apikey_create,
+    apikey_revoke,
+    membership_create,
+    membership_delete,
+)
+from api.graphql.errors import MutationError, hub_mutation
+from hub.errors import NotFound
+
+
+def principal(info) -> policy.Principal:
+    return getattr(info.context, "principal", policy.ANONYMOUS)
+
+
+class CountableConnection(relay.Connection):
+    class Meta:
+        abstract = True
+
+
+class RegionType(DjangoObjectType):
+    """An official region (kode wilayah): province, regency/city, district or village."""
+
+    code = graphene.String(required=True, description="Dotted kode wilayah, e.g. 35.07.")
+    ancestors = graphene.List(
+        graphene.NonNull(lambda: RegionType), required=True, description="Province first."
+    )
+
+    class Meta:
+        model = Region
+        name = "Region"
+        interfaces = (relay.Node,)
+        fields = ("code", "name", "level", "kind", "parent")
+        filterset_class = RegionFilterSet
+        connection_class = CountableConnection
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return queryset.select_related("parent").order_by("code")
+
+    def resolve_ancestors(self, info):
+        return list(region_ancestors(self.code))
+
+
+class AgencyType(DjangoObjectType):
+    """A government agency."""
+
+    database_id = graphene.Int(required=True, description="The agency's numeric id (REST `id`).")
+
+    class Meta:
+        model = Agency
+        name = "Agency"
+        interfaces = (relay.Node,)
+        fields = (
+            "slug",
+            "name",
+            "acronym",
+            "type",
+            "parent",
+            "region",
+            "official_domains",
+            "website",
+            "status",
+            "identifiers",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        filterset_class = AgencyFilterSet
+        connection_class = CountableConnection
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return (
+            policy.visible_to(principal(info), queryset)
+            .select_related("parent", "region")
+            .order_by("name", "id")
+        )
+
+    def resolve_database_id(self, info):
+        return self.pk
+
+
+class MembershipType(DjangoObjectType):
+    """A staff user's role in an agency."""
+
+    database_id = graphene.Int(required=True)
+    user_id = graphene.Int(required=True)
+    username = graphene.String(required=True)
+
+    class Meta:
+        model = Membership
+        name = "Membership"
+        interfaces = (relay.Node,)
+        fields = ("agency", "role", "created_at")
+        filterset_class = MembershipFilterSet
+        connection_class = CountableConnection
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return (
+            policy.visible_to(principal(info), queryset)
+            .select_related("agency", "user")
+            .order_by("id")
+        )
+
+    def resolve_database_id(self, info):
+        return self.pk
+
+    def resolve_username(self, info):
+        return self.user.username
+
+
+class ApiKeyType(DjangoObjectType):
+    """An agency system's API key (never its secret)."""
+
+    database_id = graphene.Int(required=True)
+
+    class Meta:
+        model = ApiKey
+        name = "ApiKey"
+        interfaces = (relay.Node,)
+        fields = (
+            "agency",
+            "name",
+            "prefix",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        )
+        filterset_class = ApiKeyFilterSet
+        connection_class = CountableConnection
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return policy.visible_to(principal(info), queryset).select_related("agency").order_by("id")
+
+    def resolve_database_id(self, info):
+        return self.pk
+
+
+class Query(graphene.ObjectType):
+    region = graphene.Field(RegionType, code=graphene.String(required=True))
+    regions = DjangoFilterConnectionField(RegionType, description="Official region codes.")
+    agency = graphene.Field(AgencyType, slug=graphene.String(required=True))
+    agencies = DjangoFilterConnectionField(AgencyType, description="Agencies visible to you.")
+    memberships = DjangoFilterConnectionField(MembershipType)
+    api_keys = DjangoFilterConnectionField(ApiKeyType)
+
+    def resolve_region(self, info, code):
+        return Region.objects.select_related("parent").filter(code=code).first()
+
+    def resolve_agency(self, info, slug):
+        return AgencyType.get_queryset(Agency.objects.filter(slug=slug), info).first()
+
+
+def _agency(info, slug) -> Agency:
+    agency = AgencyType.get_queryset(Agency.objects.filter(slug=slug or ""), info).first()
+    if agency is None:
+        raise NotFound()
+    return agency
+
+
+class IdentifierInput(graphene.InputObjectType):
+    scheme = graphene.String(required=True)
+    value = graphene.String(required=True)
+
+
+class AgencyInput(graphene.InputObjectType):
+    name = graphene.String()
+    acronym = graphene.String()
+    slug = graphene.String()
+    type = graphene.String()
+    parent = graphene.String(description="Parent agency's slug.")
+    region = graphene.String(description="Kode wilayah.")
+    official_domains = graphene.List(graphene.NonNull(graphene.String))
+    website = graphene.String()
+    status = graphene.String()
+    identifiers = graphene.List(graphene.NonNull(IdentifierInput))
+
+
+def _input_dict(data) -> dict:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, list):
+            value = [dict(item) if hasattr(item, "items") else item for item in value]
+        out[key] = value
+    return out
+
+
+class AgencyCreate(graphene.Mutation):
+    class Arguments:
+        input = AgencyInput(required=True)
+
+    agency = graphene.Field(AgencyType)
+    errors = graphene.List(graphene.NonNull(MutationError), required=True)
+
+    @classmethod
+    @hub_mutation
+    def mutate(cls, root, info, input):
+        agency = agency_create(principal=principal(info), data=_input_dict(input))
+        return cls(agency=agency, errors=[])
+
+
+class AgencyUpdate(graphene.Mutation):
+    class Arguments:
+        slug = graphene.String(required=True)
+        input = AgencyInput(required=True)
+        expected_version = graphene.Int(description="Fail with precondition_failed if changed.")
+
+    agency = graphene.Field(AgencyType)
+    errors = graphene.List(graphene.NonNull(MutationError), required=True)
+
+    @classmethod
+    @hub_mutation
+    def mutate(cls, root, info, slug, input, expected_version=None):
+        agency = agency_update(
+            principal=principal(info),
+            agency=_agency(info, slug),
+            data=_input_dict(input),
+            expected_version=expected_version,
+        )
+        return cls(agency=agency, errors=[])
+
+
+class MembershipCreate(graphene.Mutation):
+    class Arguments:
+        agency = graphene.String(required=True)
+        user = graphene.Int(required=True)
+        role = graphene.String(required=True)
+
+    membership = graphene.Field(MembershipType)
+    errors = graphene.List(graphene.NonNull(MutationError), required=True)
+
+    @classmethod
+    @hub_mutation
+    def mutate(cls, root, info, agency, user, role):
+        membership = membership_create(
+            principal=principal(info), agency=_agency(info, agency), user_id=user, role=role
+        )
+        return cls(membership=membership, errors=[])
+
+
+class MembershipDelete(graphene.Mutation):
+    class Arguments:
+        id = graphene.Int(required=True, description="The membership's database id.")
+
+    ok = graphene.Boolean(required=True)
+    errors = graphene.List(graphene.NonNull(MutationError), required=True)
+
+    @classmethod
+    @hub_mutation
+    def mutate(cls, root, info, id):
+        membership = MembershipType.get_queryset(Membership.objects.filter(pk=id), info).first()
+        if membership is None:
+            raise NotFound()
+        membership_delete(principal=principal(info), membership=membership)
+        return cls(ok=True, errors=[])
+
+
+class ApiKeyCreate(graphene.Mutation):
+    class Arguments:
+        agency = graphene.String(required=True)
+        name = graphene.String(required=True)
+        scopes = graphene.List(graphene.NonNull(graphene.String), required=True)
+        expires_at = graphene.DateTime()
+
+    api_key = graphene.Field(ApiKeyType)
+    secret = graphene.String(description="The key itself. Shown only in this response.")
+    errors = graphene.List(graphene.NonNull(MutationError), required=True)
+
+    @classmethod
+    @hub_mutation
+    def mutate(cls, root, info, agency, name, scopes, expires_at=None):
+        key, secret = apikey_create(
+            principal=principal(info),
+            agency=_agency(info, agency),
+            name=name,
+            scopes=list(scopes),
+            expires_at=expires_at,
+        )
+        return cls(api_key=key, secret=secret, errors=[])
+
+
+class ApiKeyRevoke(graphene.Mutation):
+    class Arguments:
+        id = graphene.Int(required=True)
+
+    api_key = graphene.Field(ApiKeyType)
+    errors = graphene.List(graphene.NonNull(MutationError), required=True)
+
+    @classmethod
+    @hub_mutation
+    def mutate(cls, root, info, id):
+        key = ApiKeyType.get_queryset(ApiKey.objects.filter(pk=id), info).first()
+        if key is None:
+            raise NotFound()
+        return cls(api_key=apikey_revoke(principal=principal(info), key=key), errors=[])
+
+
+class Mutation(graphene.ObjectType):
+    agency_create = AgencyCreate.Field()
+    agency_update = AgencyUpdate.Field()
+    membership_create = MembershipCreate.Field()
+    membership_delete = MembershipDelete.Field()
+    api_key_create = ApiKeyCreate.Field()
+    api_key_revoke = ApiKeyRevoke.Field()

@@ -1,0 +1,45 @@
+"""Typed mutation errors: the same codes REST puts in problem+json."""
+
+from __future__ import annotations
+
+import functools
+
+import graphene
+
+from api.errors import language, to_hub_error
+
+
+class MutationError(graphene.ObjectType):
+    """One problem with a mutation: the field it concerns (if any), a stable code, a message."""
+
+    field = graphene.String(description="Input field the error concerns; null for the whole call.")
+    code = graphene.String(required=True, description="Stable machine-readable error code.")
+    message = graphene.String(required=True, description="Message in the caller's language.")
+
+
+def errors_of(exc: Exception, request) -> list[MutationError]:
+    error = to_hub_error(exc)
+    if error is None:
+        raise exc
+    lang = language(request)
+    if error.errors:
+        return [
+            MutationError(
+                field=item.field or None, code=item.code, message=item.as_dict(lang)["message"]
+            )
+            for item in error.errors
+        ]
+    return [MutationError(field=None, code=error.code, message=error.message(lang))]
+
+
+def hub_mutation(fn):
+    """Wrap a mutate() so HubErrors become typed `errors` in the payload."""
+
+    @functools.wraps(fn)
+    def wrapper(cls, root, info, **kwargs):
+        try:
+            return fn(cls, root, info, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - unknown errors are re-raised by errors_of
+            return cls(errors=errors_of(exc, info.context))
+
+    return wrapper

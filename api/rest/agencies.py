@@ -1,0 +1,283 @@
+"""REST resources of the agencies app: regions, agencies, memberships, API keys."""
+
+from __future__ import annotations
+
+import orjson
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+
+from agencies import policy
+from agencies.filters import (
+    AgencyFilterSet,
+    ApiKeyFilterSet,
+    MembershipFilterSet,
+    RegionFilterSet,
+)
+from agencies.models import Agency, ApiKey, Membership, Region
+from agencies.regions import region_ancestors
+from agencies.services import (
+    agency_create,
+    agency_update,
+    apikey_create,
+    apikey_revoke,
+    is_government_domain,
+    membership_create,
+    membership_delete,
+)
+from api.resources import Expansion, Resource
+from api.schema import document_resource
+from api.views import ResourceViewSet
+from hub.errors import FieldError, ValidationFailed
+
+REGION_BRIEF = {"code": "code", "name": "name", "level": "level", "kind": "kind"}
+
+REGION = Resource(
+    name="Region",
+    fields={**REGION_BRIEF, "parent": "parent_id"},
+    expansions={"parent": Expansion("parent", REGION_BRIEF)},
+)
+
+AGENCY = Resource(
+    name="Agency",
+    fields={
+        "id": "id",
+        "slug": "slug",
+        "name": "name",
+        "acronym": "acronym",
+        "type": "type",
+        "parent": "parent__slug",
+        "region": "region_id",
+        "official_domains": "official_domains",
+        "website": "website",
+        "status": "status",
+        "identifiers": "identifiers",
+        "version": "version",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+    },
+    expansions={
+        "parent": Expansion(
+            "parent", {"slug": "slug", "name": "name", "acronym": "acronym", "type": "type"}
+        ),
+        "region": Expansion("region", REGION_BRIEF),
+    },
+    computed={
+        "non_government_domains": lambda row: [
+            d for d in row["official_domains"] if not is_government_domain(d)
+        ]
+    },
+    computed_needs={"non_government_domains": ("official_domains",)},
+)
+
+MEMBERSHIP = Resource(
+    name="Membership",
+    fields={
+        "id": "id",
+        "agency": "agency__slug",
+        "user": "user_id",
+        "username": "user__username",
+        "email": "user__email",
+        "role": "role",
+        "created_at": "created_at",
+    },
+    expansions={
+        "agency": Expansion("agency", {"slug": "slug", "name": "name", "type": "type"}),
+    },
+)
+
+API_KEY = Resource(
+    name="ApiKey",
+    fields={
+        "id": "id",
+        "agency": "agency__slug",
+        "name": "name",
+        "prefix": "prefix",
+        "scopes": "scopes",
+        "created_at": "created_at",
+        "expires_at": "expires_at",
+        "revoked_at": "revoked_at",
+        "last_used_at": "last_used_at",
+    },
+)
+
+
+class AgencyInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    acronym = serializers.CharField(max_length=40, required=False)
+    slug = serializers.SlugField(required=False)
+    type = serializers.ChoiceField(choices=Agency.Type.choices)
+    parent = serializers.SlugField(required=False, allow_null=True, help_text="parent's slug")
+    region = serializers.CharField(required=False, allow_null=True, help_text="kode wilayah")
+    official_domains = serializers.ListField(child=serializers.CharField(), required=False)
+    website = serializers.URLField(required=False)
+    status = serializers.ChoiceField(choices=Agency.Status.choices, required=False)
+    identifiers = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class MembershipInput(serializers.Serializer):
+    agency = serializers.SlugField()
+    user = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class ApiKeyInput(serializers.Serializer):
+    agency = serializers.SlugField()
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=policy.SCOPES))
+    expires_at = serializers.DateTimeField(required=False)
+
+
+def _agency_by_slug(principal, slug, field="agency") -> Agency:
+    agency = Agency.objects.filter(slug=str(slug or "")).first()
+    if agency is None:
+        raise ValidationFailed(
+            errors=[FieldError(field, "unknown_agency", "Instansi tidak ada.", "No such agency.")]
+        )
+    return agency
+
+
+@document_resource(REGION, RegionFilterSet, lookup="code", read_only=True)
+class RegionViewSet(ResourceViewSet):
+    """Official region codes (kode wilayah); readable by anyone."""
+
+    resource = REGION
+    model = Region
+    filterset_class = RegionFilterSet
+    ordering = ("code",)
+    lookup_field = "code"
+    lookup_value_regex = r"[0-9]{2}(?:\.[0-9]{2,4}){0,3}"
+    anonymous_read = True
+
+    def get_queryset(self):
+        return Region.objects.all()
+
+    @extend_schema(summary="Ancestors of a region, province first")
+    @action(detail=True, methods=["get"])
+    def ancestors(self, request, code=None):
+        self.get_object()
+        fields, expand = self._shape()
+        return self.respond(
+            {"results": REGION.render(region_ancestors(code), fields=fields, expand=expand)}
+        )
+
+    @extend_schema(summary="Direct children of a region")
+    @action(detail=True, methods=["get"])
+    def children(self, request, code=None):
+        self.get_object()
+        fields, expand = self._shape()
+        queryset = Region.objects.filter(parent_id=code).order_by("code")
+        return self.respond({"results": REGION.render(queryset, fields=fields, expand=expand)})
+
+
+@document_resource(AGENCY, AgencyFilterSet, lookup="slug", write=AgencyInput, delete=False)
+class AgencyViewSet(ResourceViewSet):
+    """Government agencies. Anyone reads active agencies; platform admins create them."""
+
+    resource = AGENCY
+    model = Agency
+    filterset_class = AgencyFilterSet
+    ordering = ("name", "id")
+    lookup_field = "slug"
+    anonymous_read = True
+
+    def get_queryset(self):
+        return policy.visible_to(self.request.user, Agency.objects.all())
+
+    def create(self, request):
+        agency = agency_create(principal=request.user, data=self.body())
+        return self.created(agency)
+
+    def partial_update(self, request, slug=None):
+        agency = self.get_object()
+        self.check_if_match(agency)
+        agency = agency_update(principal=request.user, agency=agency, data=self.body())
+        return self.respond(self.represent(agency))
+
+
+@document_resource(MEMBERSHIP, MembershipFilterSet, lookup="id", write=MembershipInput)
+class MembershipViewSet(ResourceViewSet):
+    """Staff roles in agencies: visible to the agency's admins and to the member."""
+
+    resource = MEMBERSHIP
+    model = Membership
+    filterset_class = MembershipFilterSet
+    ordering = ("id",)
+    lookup_field = "pk"
+
+    def get_queryset(self):
+        return policy.visible_to(self.request.user, Membership.objects.all())
+
+    def create(self, request):
+        data = self.body()
+        agency = _agency_by_slug(request.user, data.get("agency"))
+        membership = membership_create(
+            principal=request.user, agency=agency, user_id=data.get("user"), role=data.get("role")
+        )
+        return self.created(membership)
+
+    def destroy(self, request, pk=None):
+        membership = self.get_object()
+        self.check_if_match(membership)
+        membership_delete(principal=request.user, membership=membership)
+        return self.respond(None, status=204)
+
+
+@document_resource(API_KEY, ApiKeyFilterSet, lookup="id", write=ApiKeyInput)
+class ApiKeyViewSet(ResourceViewSet):
+    """API keys of agency systems. The secret appears once, in the create response."""
+
+    resource = API_KEY
+    model = ApiKey
+    filterset_class = ApiKeyFilterSet
+    ordering = ("id",)
+    lookup_field = "pk"
+
+    def get_queryset(self):
+        return policy.visible_to(self.request.user, ApiKey.objects.all())
+
+    def create(self, request):
+        data = self.body()
+        agency = _agency_by_slug(request.user, data.get("agency"))
+        expires_at = None
+        if data.get("expires_at"):
+            expires_at = parse_datetime(str(data["expires_at"]))
+            if expires_at is None:
+                raise ValidationFailed(
+                    errors=[
+                        FieldError(
+                            "expires_at",
+                            "invalid_datetime",
+                            "Format tanggal-waktu tidak valid (ISO 8601).",
+                            "Not an ISO 8601 date-time.",
+                        )
+                    ]
+                )
+        key, secret = apikey_create(
+            principal=request.user,
+            agency=agency,
+            name=data.get("name", ""),
+            scopes=data.get("scopes"),
+            expires_at=expires_at,
+        )
+        response = self.created(key)
+        # The secret is shown once, here, and never cached.
+        body = orjson.loads(response.content)
+        body["secret"] = secret
+        response.content = orjson.dumps(body)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def destroy(self, request, pk=None):
+        key = self.get_object()
+        apikey_revoke(principal=request.user, key=key)
+        return self.respond(None, status=204)
+
+
+__all__ = [
+    "AgencyViewSet",
+    "ApiKeyViewSet",
+    "MembershipViewSet",
+    "RegionViewSet",
+]

@@ -1,0 +1,152 @@
+"""The REST base view: list/retrieve through Resources, writes through services.
+
+Every list: policy-scoped queryset → FilterSet → keyset page → one ``values()``
+query → orjson. Every response carries an ETag; ``If-None-Match`` answers 304,
+``If-Match`` on writes answers 412 when the resource changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from django.db import models
+from django.http import HttpResponse
+from rest_framework import viewsets
+
+from api.pagination import encode_cursor, paginate, parse_limit
+from api.renderers import JSONRenderer
+from api.resources import Resource
+from hub.errors import FieldError, NotFound, PreconditionFailed, ValidationFailed
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(header: str, etag: str) -> bool:
+    candidates = [part.strip().removeprefix("W/") for part in header.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+class ResourceViewSet(viewsets.ViewSet):
+    """Base for every REST resource. Subclasses declare what, services do the writing."""
+
+    resource: Resource
+    model: type[models.Model]
+    filterset_class = None
+    ordering: tuple[str, ...] = ("id",)
+    lookup_field = "pk"
+    anonymous_read = False
+    renderer_classes = [JSONRenderer]
+
+    # -- reading -----------------------------------------------------------------
+
+    def get_queryset(self):
+        """The rows this request's principal may see (subclasses apply the policy)."""
+        raise NotImplementedError
+
+    def filter_queryset(self, queryset):
+        if self.filterset_class is None:
+            return queryset
+        filterset = self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
+        if not filterset.is_valid():
+            raise ValidationFailed(
+                errors=[
+                    FieldError(name, "invalid_filter", str(msgs[0]), str(msgs[0]))
+                    for name, msgs in filterset.errors.items()
+                ]
+            )
+        return filterset.qs
+
+    def _shape(self) -> tuple[list[str], list[str]]:
+        params = self.request.GET
+        return (
+            self.resource.parse_fields(params.get("fields")),
+            self.resource.parse_expand(params.get("expand")),
+        )
+
+    def respond(self, data: Any, status: int = 200, headers: dict | None = None) -> HttpResponse:
+        """JSON response with an ETag; 304 when the caller already has this representation."""
+        body = orjson.dumps(data, default=str)
+        etag = etag_for(body)
+        inm = self.request.headers.get("If-None-Match")
+        if status == 200 and inm and _matches(inm, etag):
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(body, status=status, content_type="application/json")
+        response["ETag"] = etag
+        response["Vary"] = "Accept, Accept-Language, Authorization, Cookie"
+        for name, value in (headers or {}).items():
+            response[name] = value
+        return response
+
+    def list(self, request, *args, **kwargs):
+        fields, expand = self._shape()
+        limit = parse_limit(request.GET.get("limit"), 25)
+        queryset = paginate(
+            self.filter_queryset(self.get_queryset()),
+            ordering=self.ordering,
+            cursor=request.GET.get("cursor"),
+            limit=limit,
+        )
+        columns = self.resource.columns(fields, expand)
+        rows = list(queryset.values(*dict.fromkeys([*columns, *self.ordering])))
+        next_url = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            params = request.GET.copy()
+            params["cursor"] = encode_cursor([rows[-1][name] for name in self.ordering])
+            next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
+        results = self.resource.render_rows(rows, fields, expand)
+        return self.respond({"results": results, "next": next_url})
+
+    def get_object(self, queryset=None) -> models.Model:
+        queryset = self.get_queryset() if queryset is None else queryset
+        value = self.kwargs[self.lookup_field]
+        try:
+            return queryset.get(**{self.lookup_field: value})
+        except (self.model.DoesNotExist, ValueError):
+            raise NotFound() from None
+
+    def represent(self, obj: models.Model, *, default: bool = False) -> dict[str, Any]:
+        """One object as the API renders it (the default shape when `default`)."""
+        fields, expand = (self.resource.field_names, []) if default else self._shape()
+        queryset = self.model._default_manager.filter(pk=obj.pk)
+        rows = self.resource.render(queryset, fields=fields, expand=expand)
+        if not rows:
+            raise NotFound()
+        return rows[0]
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        return self.respond(self.represent(obj))
+
+    # -- writing -----------------------------------------------------------------
+
+    def check_if_match(self, obj: models.Model) -> None:
+        """412 when ``If-Match`` names a representation other than the current one."""
+        header = self.request.headers.get("If-Match")
+        if not header:
+            return
+        current = etag_for(orjson.dumps(self.represent(obj, default=True), default=str))
+        if not _matches(header, current):
+            raise PreconditionFailed(extra={"current_etag": current})
+
+    def created(self, obj: models.Model, headers: dict | None = None) -> HttpResponse:
+        location = self.request.build_absolute_uri(
+            f"{self.request.path.rstrip('/')}/{getattr(obj, self.lookup_field)}/"
+        )
+        return self.respond(
+            self.represent(obj), status=201, headers={"Location": location, **(headers or {})}
+        )
+
+    def body(self) -> dict[str, Any]:
+        data = self.request.data
+        if not isinstance(data, dict):
+            raise ValidationFailed(
+                "Isi permintaan harus berupa objek JSON.", "The body must be a JSON object."
+            )
+        return data

@@ -1,0 +1,1 @@
+"""Simpul: the inter-agency content hub."""

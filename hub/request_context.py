@@ -1,0 +1,57 @@
+"""Per-request context (request id, client IP, principal) for audit entries and logs."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass
+class RequestContext:
+    request_id: str = ""
+    ip: str | None = None
+    principal: Any = None
+
+
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "hub_request_context", default=None
+)
+
+
+def current() -> RequestContext:
+    """The context of the request being served, or an empty one outside requests."""
+    return _current.get() or RequestContext()
+
+
+def set_principal(principal: Any) -> None:
+    ctx = _current.get()
+    if ctx is not None:
+        ctx.principal = principal
+
+
+def client_ip(request) -> str | None:
+    """The caller's address. Behind a proxy the proxy must set REMOTE_ADDR correctly."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (echoed as ``X-Request-ID``) and records its client IP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
+        token = _current.set(RequestContext(request_id=request_id, ip=client_ip(request)))
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        response["X-Request-ID"] = request_id
+        return response

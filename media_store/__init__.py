@@ -1,0 +1,1 @@
+"""Shared agency media: assets, storage backends, uploads, renditions, integrity."""

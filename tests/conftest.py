@@ -1,0 +1,124 @@
+"""Shared fixtures: the real PostgreSQL test database with regions, agencies, people, clients.
+
+Data is set up through the real service functions, so tests exercise the same
+paths as the API. Object storage and Keycloak come from deploy/local (see
+tests/support), started once per run, never faked.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import orjson
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from agencies import policy
+from agencies.models import Agency, Membership
+from agencies.services import agency_create, apikey_create
+
+pytest_plugins = ["tests.support.seaweedfs"]
+
+PLATFORM = policy.Principal(kind="user", label="test", is_platform_admin=True)
+_seq = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, migrated, with the official regions loaded once per run."""
+    from agencies.regions import regions_load
+
+    with django_db_blocker.unblock():
+        regions_load()
+
+
+@pytest.fixture
+def make_agency(db):
+    """Create an agency through the real service: make_agency("bpbd-x", type=..., region=...)."""
+
+    def make(slug: str | None = None, **data) -> Agency:
+        slug = slug or f"agency-{next(_seq)}"
+        data.setdefault("name", f"Instansi {slug}")
+        data.setdefault("type", "lpnk")
+        return agency_create(principal=PLATFORM, data={"slug": slug, **data})
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a staff user, optionally with roles: make_user(agency, "editor", "verifier")."""
+
+    def make(agency: Agency | None = None, *roles: str, superuser: bool = False):
+        n = next(_seq)
+        user = get_user_model().objects.create_user(
+            username=f"user{n}",
+            email=f"user{n}@example.go.id",
+            password="test-password-123",
+            is_superuser=superuser,
+            is_staff=superuser,
+        )
+        for role in roles:
+            Membership.objects.create(user=user, agency=agency, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_key(db):
+    """Issue a real API key: make_key(agency, "content:read") -> secret."""
+
+    def make(agency: Agency, *scopes: str) -> str:
+        _, secret = apikey_create(
+            principal=PLATFORM,
+            agency=agency,
+            name=f"system {next(_seq)}",
+            scopes=list(scopes or ("content:read",)),
+        )
+        return secret
+
+    return make
+
+
+class Api:
+    """A REST + GraphQL caller acting as one principal (user session, API key, or nobody)."""
+
+    def __init__(self, *, user=None, key: str | None = None, lang: str | None = None):
+        self.client = APIClient()
+        if user is not None:
+            self.client.force_login(user)
+        if key is not None:
+            self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        self.headers = {"HTTP_ACCEPT_LANGUAGE": lang} if lang else {}
+
+    def _call(self, method: str, path: str, data=None, **headers):
+        kwargs = {**self.headers, **headers}
+        if data is not None:
+            kwargs["data"] = orjson.dumps(data)
+            kwargs["content_type"] = "application/json"
+        return getattr(self.client, method)(path, **kwargs)
+
+    def get(self, path, **headers):
+        return self._call("get", path, **headers)
+
+    def post(self, path, data=None, **headers):
+        return self._call("post", path, data, **headers)
+
+    def patch(self, path, data=None, **headers):
+        return self._call("patch", path, data, **headers)
+
+    def delete(self, path, **headers):
+        return self._call("delete", path, **headers)
+
+    def gql(self, query: str, variables: dict | None = None) -> dict:
+        response = self._call("post", "/graphql", {"query": query, "variables": variables or {}})
+        assert response.status_code == 200, response.content
+        return response.json()
+
+
+@pytest.fixture
+def api():
+    """api(user=...) / api(key=...) / api() for anonymous."""
+    return Api
