@@ -8,7 +8,6 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -46,25 +45,20 @@ class Problem(serializers.Serializer):
     errors = ProblemFieldError(many=True, required=False)
 
 
-def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=Problem, description=description)
-
-
-COMMON_ERRORS = {
-    400: _problem("Malformed request or invalid data (see `errors`)."),
-    401: _problem("Authentication required or credentials invalid."),
-    403: _problem("Authenticated but not allowed."),
-    404: _problem("Not found, or not visible to this caller."),
-    405: _problem("Method not allowed."),
-    429: _problem("Too many failed authentications; see Retry-After."),
-    500: _problem("Internal error."),
+ERRORS = {
+    "400": "Malformed request or invalid data (see `errors`).",
+    "401": "Authentication required or credentials invalid.",
+    "403": "Authenticated but not allowed.",
+    "404": "Not found, or not visible to this caller.",
+    "405": "Method not allowed.",
+    "429": "Too many failed authentications; see Retry-After.",
+    "500": "Internal error.",
 }
 WRITE_ERRORS = {
-    **COMMON_ERRORS,
-    409: _problem("Conflicts with existing data."),
-    412: _problem("If-Match does not match the current representation."),
-    413: _problem("Body too large."),
-    415: _problem("Unsupported content type."),
+    "409": "Conflicts with existing data.",
+    "412": "If-Match does not match the current representation.",
+    "413": "Body too large.",
+    "415": "Unsupported content type.",
 }
 
 
@@ -93,8 +87,13 @@ def _serializer_field(field: models.Field) -> serializers.Field:
     return serializers.CharField(allow_null=field.null, help_text=field.help_text or None)
 
 
+_documented: dict[str, serializers.Serializer] = {}
+
+
 def resource_serializer(resource: Resource, model: type[models.Model]):
-    """A serializer that documents `resource` exactly as it is rendered."""
+    """A serializer that documents `resource` exactly as it is rendered (one per resource)."""
+    if resource.name in _documented:
+        return _documented[resource.name]
     fields = {
         name: _serializer_field(_model_field(model, path)) for name, path in resource.fields.items()
     }
@@ -109,7 +108,8 @@ def resource_serializer(resource: Resource, model: type[models.Model]):
         fields[f"{name}_expanded"] = inline_serializer(
             f"{resource.name}{name.title()}Expanded", nested, required=False
         )
-    return inline_serializer(resource.name, fields)
+    _documented[resource.name] = inline_serializer(resource.name, fields)
+    return _documented[resource.name]
 
 
 def document_resource(
@@ -139,33 +139,48 @@ def document_resource(
             ),
         ]
         views = {
-            "list": extend_schema(
-                parameters=shape, responses={200: page, **COMMON_ERRORS}, filters=True
-            ),
-            "retrieve": extend_schema(
-                parameters=shape, responses={200: item, 304: None, **COMMON_ERRORS}
-            ),
+            "list": extend_schema(parameters=shape, responses={200: page}, filters=True),
+            "retrieve": extend_schema(parameters=shape, responses={200: item, 304: None}),
         }
         if not read_only and write is not None:
-            views["create"] = extend_schema(request=write, responses={201: item, **WRITE_ERRORS})
+            views["create"] = extend_schema(request=write, responses={201: item})
             if hasattr(viewset, "partial_update"):
                 views["partial_update"] = extend_schema(
                     request=write,
-                    responses={200: item, **WRITE_ERRORS},
+                    responses={200: item},
                     parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
                 )
             if delete and hasattr(viewset, "destroy"):
-                views["destroy"] = extend_schema(responses={204: None, **WRITE_ERRORS})
+                views["destroy"] = extend_schema(
+                    responses={204: None},
+                    parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
+                )
         return extend_schema_view(**views)(viewset)
 
     return decorate
 
 
 class HubAutoSchema(AutoSchema):
-    """Documents the auth schemes and problem+json error bodies of every operation."""
+    """Adds the problem+json error responses every operation can give."""
 
     def get_tags(self):
         return [self.path.split("/")[3] if self.path.count("/") > 3 else "hub"]
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        problem = self.resolve_serializer(Problem, "response").ref
+        errors = dict(ERRORS)
+        if self.method in {"POST", "PUT", "PATCH", "DELETE"}:
+            errors.update(WRITE_ERRORS)
+        for status, description in errors.items():
+            responses.setdefault(
+                status,
+                {
+                    "description": description,
+                    "content": {"application/problem+json": {"schema": problem}},
+                },
+            )
+        return responses
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

@@ -93,7 +93,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = env(
     "HUB_PASSWORD_HASHERS",
-    [
+    # Tests use a fast hasher; every other environment the slow, safe default.
+    ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if HUB_ENV == "test"
+    else [
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     ],

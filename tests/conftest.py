@@ -112,9 +112,10 @@ class Api:
     def delete(self, path, **headers):
         return self._call("delete", path, **headers)
 
-    def gql(self, query: str, variables: dict | None = None) -> dict:
+    def gql(self, query: str, variables: dict | None = None, *, status: int = 200) -> dict:
+        """Run a GraphQL operation; invalid documents (depth, cost, syntax) answer 400."""
         response = self._call("post", "/graphql", {"query": query, "variables": variables or {}})
-        assert response.status_code == 200, response.content
+        assert response.status_code == status, response.content
         return response.json()
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import graphene
+from django.db.models import Prefetch
 from graphene import relay
 from graphene_django import DjangoObjectType
 from graphene_django.filter import DjangoFilterConnectionField
+from graphene_django.utils import bypass_get_queryset
 
 from agencies import policy
 from agencies.filters import AgencyFilterSet, ApiKeyFilterSet, MembershipFilterSet, RegionFilterSet
@@ -55,6 +57,10 @@ class RegionType(DjangoObjectType):
     def resolve_ancestors(self, info):
         return list(region_ancestors(self.code))
 
+    @bypass_get_queryset
+    def resolve_parent(self, info):
+        return self.parent
+
 
 class AgencyType(DjangoObjectType):
     """A government agency."""
@@ -85,11 +91,23 @@ class AgencyType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
+        # Parents come from one policy-filtered prefetch: a hidden parent reads as null,
+        # and a page costs the same queries whatever its size.
+        visible = policy.visible_to(principal(info), Agency.objects.all())
         return (
             policy.visible_to(principal(info), queryset)
-            .select_related("parent", "region")
+            .select_related("region")
+            .prefetch_related(Prefetch("parent", queryset=visible))
             .order_by("name", "id")
         )
+
+    @bypass_get_queryset
+    def resolve_parent(self, info):
+        return self.parent
+
+    @bypass_get_queryset
+    def resolve_region(self, info):
+        return self.region
 
     def resolve_database_id(self, info):
         return self.pk
@@ -112,6 +130,7 @@ class MembershipType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
+        policy.require_authenticated(principal(info))
         return (
             policy.visible_to(principal(info), queryset)
             .select_related("agency", "user")
@@ -123,6 +142,10 @@ class MembershipType(DjangoObjectType):
 
     def resolve_username(self, info):
         return self.user.username
+
+    @bypass_get_queryset
+    def resolve_agency(self, info):
+        return self.agency
 
 
 class ApiKeyType(DjangoObjectType):
@@ -149,10 +172,15 @@ class ApiKeyType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
+        policy.require_authenticated(principal(info))
         return policy.visible_to(principal(info), queryset).select_related("agency").order_by("id")
 
     def resolve_database_id(self, info):
         return self.pk
+
+    @bypass_get_queryset
+    def resolve_agency(self, info):
+        return self.agency
 
 
 class Query(graphene.ObjectType):
@@ -261,7 +289,7 @@ class MembershipDelete(graphene.Mutation):
     class Arguments:
         id = graphene.Int(required=True, description="The membership's database id.")
 
-    ok = graphene.Boolean(required=True)
+    ok = graphene.Boolean(description="True when the membership was removed.")
     errors = graphene.List(graphene.NonNull(MutationError), required=True)
 
     @classmethod

@@ -6,6 +6,7 @@ import functools
 
 import graphene
 
+from agencies import policy
 from api.errors import language, to_hub_error
 
 
@@ -33,11 +34,15 @@ def errors_of(exc: Exception, request) -> list[MutationError]:
 
 
 def hub_mutation(fn):
-    """Wrap a mutate() so HubErrors become typed `errors` in the payload."""
+    """Wrap a mutate() so HubErrors become typed `errors` in the payload.
+
+    Every mutation needs an authenticated principal; the policy decides the rest.
+    """
 
     @functools.wraps(fn)
     def wrapper(cls, root, info, **kwargs):
         try:
+            policy.require_authenticated(getattr(info.context, "principal", policy.ANONYMOUS))
             return fn(cls, root, info, **kwargs)
         except Exception as exc:  # noqa: BLE001 - unknown errors are re-raised by errors_of
             return cls(errors=errors_of(exc, info.context))

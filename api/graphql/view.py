@@ -23,6 +23,25 @@ def resolve_principal(request) -> policy.Principal:
 
 
 class HubGraphQLView(GraphQLView):
+    """GraphQL over the same principal as REST; query errors carry the hub's stable code."""
+
+    @staticmethod
+    def format_error(error):
+        formatted = GraphQLView.format_error(error)
+        original = getattr(error, "original_error", None)
+        hub_error = to_hub_error(original) if original is not None else None
+        extensions = formatted.setdefault("extensions", {})
+        if hub_error is not None:
+            formatted["message"] = hub_error.message_en
+            extensions["code"] = hub_error.code
+        elif "exceeds maximum operation depth" in formatted.get("message", ""):
+            extensions.setdefault("code", "query_too_deep")
+        elif original is None:
+            extensions.setdefault("code", "graphql_invalid")
+        else:
+            extensions.setdefault("code", "internal_error")
+        return formatted
+
     def dispatch(self, request, *args, **kwargs):
         try:
             request.principal = resolve_principal(request)

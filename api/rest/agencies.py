@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 
@@ -27,7 +27,7 @@ from agencies.services import (
     membership_delete,
 )
 from api.resources import Expansion, Resource
-from api.schema import document_resource
+from api.schema import document_resource, resource_serializer
 from api.views import ResourceViewSet
 from hub.errors import FieldError, ValidationFailed
 
@@ -103,6 +103,11 @@ API_KEY = Resource(
 )
 
 
+REGION_LIST = inline_serializer(
+    "RegionList", {"results": resource_serializer(REGION, Region).__class__(many=True)}
+)
+
+
 class AgencyInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     acronym = serializers.CharField(max_length=40, required=False)
@@ -153,7 +158,7 @@ class RegionViewSet(ResourceViewSet):
     def get_queryset(self):
         return Region.objects.all()
 
-    @extend_schema(summary="Ancestors of a region, province first")
+    @extend_schema(summary="Ancestors of a region, province first", responses=REGION_LIST)
     @action(detail=True, methods=["get"])
     def ancestors(self, request, code=None):
         self.get_object()
@@ -162,7 +167,7 @@ class RegionViewSet(ResourceViewSet):
             {"results": REGION.render(region_ancestors(code), fields=fields, expand=expand)}
         )
 
-    @extend_schema(summary="Direct children of a region")
+    @extend_schema(summary="Direct children of a region", responses=REGION_LIST)
     @action(detail=True, methods=["get"])
     def children(self, request, code=None):
         self.get_object()

@@ -1,0 +1,103 @@
+"""Hub API keys: shown once, stored hashed, expiring, revocable, rate-limited failures."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from agencies.models import ApiKey
+from hub.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_created_key_is_shown_once_and_stored_hashed(api, make_agency, make_user):
+    agency = make_agency("bnpb-kunci")
+    admin = make_user(agency, "agency_admin")
+    response = api(user=admin).post(
+        "/api/v1/api-keys/",
+        {"agency": agency.slug, "name": "Situs web", "scopes": ["content:read"]},
+    )
+    assert response.status_code == 201, response.content
+    assert response["Cache-Control"] == "no-store"
+    body = response.json()
+    secret = body["secret"]
+    assert secret.startswith(f"smpl_{body['prefix']}_")
+    stored = ApiKey.objects.get(pk=body["id"])
+    assert secret not in str(stored.__dict__) and stored.key_hash != secret
+    assert stored.expires_at > timezone.now() + timedelta(days=300)
+    again = api(user=admin).get(f"/api/v1/api-keys/{body['id']}/").json()
+    assert "secret" not in again and again["prefix"] == body["prefix"]
+    # The key authenticates as the agency's system and records its use.
+    listing = api(key=secret).get("/api/v1/agencies/bnpb-kunci/")
+    assert listing.status_code == 200
+    assert ApiKey.objects.get(pk=body["id"]).last_used_at is not None
+
+
+def test_revoked_expired_and_unknown_keys_are_refused(api, make_agency, make_key):
+    agency = make_agency("kunci-cabut")
+    secret = make_key(agency, "content:read")
+    key = ApiKey.objects.get(agency=agency)
+    assert api(key=secret).get("/api/v1/regions/35/").status_code == 200
+    ApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    expired = api(key=secret).get("/api/v1/regions/35/")
+    assert expired.status_code == 401 and expired.json()["code"] == "invalid_api_key"
+    ApiKey.objects.filter(pk=key.pk).update(expires_at=None, revoked_at=timezone.now())
+    assert api(key=secret).get("/api/v1/regions/35/").status_code == 401
+    forged = secret[:-4] + "AAAA"
+    assert api(key=forged).get("/api/v1/regions/35/").status_code == 401
+    failures = AuditEntry.objects.filter(action="auth.failure")
+    assert failures.count() >= 3
+    assert failures.latest("id").after["method"] == "api_key"
+
+
+def test_suspended_agency_key_stops_working(api, make_agency, make_key, make_user):
+    agency = make_agency("kunci-tangguh")
+    secret = make_key(agency, "content:read")
+    assert api(key=secret).get("/api/v1/regions/35/").status_code == 200
+    admin = make_user(superuser=True)
+    assert (
+        api(user=admin)
+        .patch("/api/v1/agencies/kunci-tangguh/", {"status": "suspended"})
+        .status_code
+        == 200
+    )
+    assert api(key=secret).get("/api/v1/regions/35/").status_code == 401
+
+
+def test_repeated_failures_are_rate_limited(api, settings):
+    settings.HUB_AUTH_FAILURE_LIMIT = 5
+    client = api(key="smpl_00000000_" + "x" * 30)
+    statuses = [client.get("/api/v1/regions/35/").status_code for _ in range(7)]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
+    limited = client.get("/api/v1/regions/35/")
+    assert limited["Content-Type"] == "application/problem+json"
+    assert limited.json()["code"] == "rate_limited" and int(limited["Retry-After"]) >= 1
+
+
+def test_scope_escalation_is_refused(api, make_agency, make_key):
+    agency = make_agency("kunci-eskalasi")
+    secret = make_key(agency, "agency:admin")
+    response = api(key=secret).post(
+        "/api/v1/api-keys/", {"agency": agency.slug, "name": "x", "scopes": ["facts:write"]}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "scope_escalation"
+
+
+def test_cli_creates_lists_and_revokes(make_agency, capsys, api):
+    make_agency("kunci-cli")
+    call_command(
+        "apikey", "create", "--agency", "kunci-cli", "--scope", "content:read", "--name", "cli"
+    )
+    out = capsys.readouterr()
+    secret = out.out.strip()
+    assert secret.startswith("smpl_") and "shown only now" in out.err
+    assert api(key=secret).get("/api/v1/regions/35/").status_code == 200
+    call_command("apikey", "list", "--agency", "kunci-cli")
+    listing = capsys.readouterr().out
+    prefix = secret.split("_")[1]
+    assert prefix in listing and secret not in listing
+    call_command("apikey", "revoke", prefix)
+    assert api(key=secret).get("/api/v1/regions/35/").status_code == 401

@@ -1,0 +1,78 @@
+"""GraphQL conventions: relay connections, depth and cost limits, typed errors, GraphiQL."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_relay_connection_pages(api, make_agency):
+    for i in range(3):
+        make_agency(f"relay-{i}", name=f"Relay {i}")
+    client = api()
+    first = client.gql(
+        '{ agencies(q: "relay-", first: 2) {'
+        " pageInfo { hasNextPage endCursor } edges { node { slug } } } }"
+    )
+    page = first["data"]["agencies"]
+    assert [e["node"]["slug"] for e in page["edges"]] == ["relay-0", "relay-1"]
+    assert page["pageInfo"]["hasNextPage"] is True
+    after = page["pageInfo"]["endCursor"]
+    second = client.gql(
+        'query($after: String) { agencies(q: "relay-", first: 2, after: $after)'
+        " { edges { node { slug } } } }",
+        {"after": after},
+    )
+    assert [e["node"]["slug"] for e in second["data"]["agencies"]["edges"]] == ["relay-2"]
+
+
+def test_depth_limit(api):
+    nested = "parent { " * 7 + "code" + " }" * 7
+    deep = "{ regions(first: 1) { edges { node { " + nested + " } } } }"
+    body = api().gql(deep, status=400)
+    assert body.get("data") is None
+    assert body["errors"][0]["extensions"]["code"] == "query_too_deep"
+
+
+def test_cost_limit(api):
+    costly = """{
+        regions(first: 100) { edges { node {
+            code ancestors { code name level kind } parent { code name level kind } } } }
+        a: regions(first: 100) { edges { node { code ancestors { code name } } } }
+        b: agencies(first: 100) { edges { node {
+            slug region { code name level kind } parent { slug name } } } }
+    }"""
+    body = api().gql(costly)
+    # Within limits it runs; the same query asking for far more rows is refused up front.
+    bigger = costly.replace("first: 100", "first: 5000")
+    refused = api().gql(bigger, status=400)
+    assert refused.get("data") is None
+    error = refused["errors"][0]
+    assert error["extensions"]["code"] == "query_too_costly"
+    assert "data" in body and body.get("errors") is None
+
+
+def test_mutation_errors_are_typed(api, make_user):
+    admin = make_user(superuser=True)
+    body = api(user=admin).gql(
+        'mutation { agencyCreate(input: {name: "X", type: "pemkab", region: "35"})'
+        " { agency { slug } errors { field code message } } }"
+    )
+    errors = body["data"]["agencyCreate"]["errors"]
+    assert errors == [
+        {
+            "field": "region",
+            "code": "region_level_mismatch",
+            "message": errors[0]["message"],
+        }
+    ]
+    assert "35" in errors[0]["message"]
+
+
+def test_query_errors_carry_codes(api):
+    body = api().gql("{ memberships { edges { node { role } } } }")
+    assert body["errors"][0]["extensions"]["code"] == "not_authenticated"
+
+
+def test_graphiql_in_the_browser(api):
+    response = api().client.get("/graphql", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200 and b"graphiql" in response.content.lower()
