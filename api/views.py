@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from django import forms
 from django.db import models
 from django.http import HttpResponse
 from rest_framework import viewsets
@@ -29,6 +30,37 @@ def etag_for(body: bytes) -> str:
 def _matches(header: str, etag: str) -> bool:
     candidates = [part.strip().removeprefix("W/") for part in header.split(",")]
     return "*" in candidates or etag in candidates
+
+
+_filter_templates: dict[type, Any] = {}
+
+
+def apply_filters(filterset_class, params, queryset):
+    """Apply a django-filter FilterSet's filters that appear in `params` to `queryset`.
+
+    Same filters, fields and validation as ``filterset.qs``, without building a
+    form (and deep-copying every filter) on each request: the read path's
+    largest per-request cost otherwise.
+    """
+    template = _filter_templates.get(filterset_class)
+    if template is None:
+        template = _filter_templates[filterset_class] = filterset_class(queryset=queryset)
+    errors = []
+    for name, flt in template.filters.items():
+        if name not in params:
+            continue
+        field = flt.field
+        raw = params.getlist(name) if isinstance(field, forms.MultipleChoiceField) else params[name]
+        try:
+            value = field.clean(raw)
+        except forms.ValidationError as exc:
+            message = " ".join(exc.messages)
+            errors.append(FieldError(name, "invalid_filter", message, message))
+            continue
+        queryset = flt.filter(queryset, value)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return queryset
 
 
 class ResourceViewSet(viewsets.ViewSet):
@@ -51,15 +83,7 @@ class ResourceViewSet(viewsets.ViewSet):
     def filter_queryset(self, queryset):
         if self.filterset_class is None:
             return queryset
-        filterset = self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
-        if not filterset.is_valid():
-            raise ValidationFailed(
-                errors=[
-                    FieldError(name, "invalid_filter", str(msgs[0]), str(msgs[0]))
-                    for name, msgs in filterset.errors.items()
-                ]
-            )
-        return filterset.qs
+        return apply_filters(self.filterset_class, self.request.GET, queryset)
 
     def _shape(self) -> tuple[list[str], list[str]]:
         params = self.request.GET

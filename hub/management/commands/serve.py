@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
@@ -67,6 +68,7 @@ class Command(BaseCommand):
     def handle(self, *args, no_worker=False, **options):
         host, port = settings.HUB_BIND, settings.HUB_PORT
         ensure_port_free(host, port)
+        call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
         if not no_worker:
             worker = subprocess.Popen([sys.executable, "-m", "hub", "worker"])
