@@ -240,6 +240,11 @@ def _clean_agency(data: dict[str, Any], instance: Agency | None) -> dict[str, An
     return values
 
 
+def agency_validate(data: dict[str, Any], instance: Agency | None = None) -> dict[str, Any]:
+    """Check agency input without writing; raises ValidationFailed with every field error."""
+    return _clean_agency(data, instance)
+
+
 def _region_errors(agency_type: str, region: Region | None) -> list[FieldError]:
     if agency_type in REGION_RULES:
         level, kinds = REGION_RULES[agency_type]

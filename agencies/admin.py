@@ -1,0 +1,209 @@
+"""Django admin for regions, agencies, memberships and API keys.
+
+Lists are scoped by the same policy as the API (`policy.visible_to`), and writes
+go through the same services, so the admin can never do what the API refuses.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+
+from agencies import policy
+from agencies.models import Agency, ApiKey, Membership, Region
+from agencies.services import (
+    agency_create,
+    agency_update,
+    agency_validate,
+    apikey_create,
+    apikey_revoke,
+)
+from hub.errors import HubError
+
+
+def principal_of(request) -> policy.Principal:
+    return policy.principal_for_user(request.user)
+
+
+class PolicyAdmin(admin.ModelAdmin):
+    """Rows and permissions come from the access policy, not Django's model permissions."""
+
+    def get_queryset(self, request):
+        return policy.visible_to(principal_of(request), super().get_queryset(request))
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return self.has_module_permission(request)
+        try:
+            policy.check(principal_of(request), policy.CHANGE, obj)
+        except HubError:
+            return False
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "level", "parent")
+    list_filter = ("level", "kind")
+    search_fields = ("code", "name")
+    readonly_fields = ("code", "name", "level", "kind", "parent")
+    list_select_related = ("parent",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _service_data(form) -> dict:
+    """The changed form fields as the agency services expect them."""
+    data = {name: form.cleaned_data.get(name) for name in form.changed_data}
+    if data.get("parent") is not None:
+        data["parent"] = data["parent"].slug
+    if data.get("region") is not None:
+        data["region"] = data["region"].code
+    return data
+
+
+class AgencyForm(forms.ModelForm):
+    """Validated by the same rules as the API (region level, domains, slug…)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            agency_validate(_service_data(self), self.instance if self.instance.pk else None)
+        except HubError as error:
+            for item in error.errors:
+                target = item.field if item.field in self.fields else None
+                self.add_error(target, item.message_id)
+        return cleaned
+
+    class Meta:
+        model = Agency
+        fields = [
+            "name",
+            "acronym",
+            "slug",
+            "type",
+            "parent",
+            "region",
+            "official_domains",
+            "website",
+            "status",
+            "identifiers",
+        ]
+
+
+@admin.register(Agency)
+class AgencyAdmin(PolicyAdmin):
+    form = AgencyForm
+    list_display = ("name", "acronym", "slug", "type", "region", "status")
+    list_filter = ("type", "status")
+    search_fields = ("name", "acronym", "slug", "official_domains")
+    autocomplete_fields = ("parent", "region")
+    list_select_related = ("region",)
+    readonly_fields = ("version", "created_at", "updated_at")
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        data = _service_data(form)
+        if change:
+            saved = agency_update(
+                principal=principal_of(request), agency=Agency.objects.get(pk=obj.pk), data=data
+            )
+        else:
+            saved = agency_create(principal=principal_of(request), data=data)
+        obj.pk = saved.pk
+
+
+@admin.register(Membership)
+class MembershipAdmin(PolicyAdmin):
+    list_display = ("user", "agency", "role", "created_at")
+    list_filter = ("role", "agency__type")
+    search_fields = ("user__username", "user__email", "agency__name", "agency__slug")
+    autocomplete_fields = ("agency",)
+    raw_id_fields = ("user",)
+    list_select_related = ("user", "agency")
+    readonly_fields = ("version",)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser or bool(
+            principal_of(request).agencies_with_role(policy.AGENCY_ADMIN)
+        )
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in policy.SCOPES], widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["agency", "name", "scopes", "expires_at"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(PolicyAdmin):
+    """Keys are issued here through the same service as the API; the secret shows once."""
+
+    form = ApiKeyForm
+    list_display = ("prefix", "name", "agency", "created_at", "expires_at", "revoked_at")
+    list_filter = ("agency",)
+    search_fields = ("prefix", "name", "agency__slug")
+    list_select_related = ("agency",)
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at", "created_by")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser or bool(
+            principal_of(request).agencies_with_role(policy.AGENCY_ADMIN)
+        )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["agency", "name", "scopes", "expires_at"]
+        return ["agency", "name", "scopes", *self.readonly_fields, "expires_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("agency", "name", "scopes", *self.readonly_fields, "expires_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        key, secret = apikey_create(
+            principal=principal_of(request),
+            agency=form.cleaned_data["agency"],
+            name=form.cleaned_data["name"],
+            scopes=list(form.cleaned_data["scopes"]),
+            expires_at=form.cleaned_data.get("expires_at"),
+        )
+        obj.pk = key.pk
+        self.message_user(
+            request,
+            f"Kunci API (ditampilkan sekali, simpan sekarang / shown once): {secret}",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Cabut kunci terpilih (revoke)")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            apikey_revoke(principal=principal_of(request), key=key)
+        self.message_user(request, f"{queryset.count()} kunci dicabut.")
