@@ -18,7 +18,7 @@ from agencies import policy
 from agencies.models import Agency, Membership
 from agencies.services import agency_create, apikey_create
 
-pytest_plugins = ["tests.support.seaweedfs"]
+pytest_plugins = ["tests.support.seaweedfs", "tests.support.keycloak"]
 
 PLATFORM = policy.Principal(kind="user", label="test", is_platform_admin=True)
 _seq = itertools.count(1)
