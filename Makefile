@@ -4,7 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.sha256
 
-.PHONY: run test lint bench venv schema clean
+.PHONY: run test lint bench venv schema clean system-deps
+
+# Debian tools the media pipeline runs (video posters, PDF pages) and the benchmark load tool.
+SYSTEM_TOOLS := ffprobe ffmpeg pdftoppm pdfinfo
+system-deps:
+	@for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils; \
+	fi
 
 # (Re)install requirements only when requirements.txt changed.
 venv: $(STAMP)
@@ -14,10 +22,12 @@ $(STAMP): requirements.txt
 	@$(PY) -m pip install -q -r requirements.txt
 	@sha256sum requirements.txt > $(STAMP)
 
-run: venv
+run: venv system-deps
 	$(PY) -m hub up
 
-test: venv
+test: venv system-deps
+	bash deploy/local/seaweedfs.sh build >/dev/null
+	bash deploy/local/keycloak.sh fetch >/dev/null
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	HUB_ENV=test HUB_DATA_DIR=$${HUB_TEST_DATA_DIR:-var/test} $(PY) -m hub makemigrations --check --dry-run
@@ -29,7 +39,8 @@ lint: venv
 schema: venv
 	HUB_ENV=test HUB_DATA_DIR=$${HUB_TEST_DATA_DIR:-var/test} $(PY) -m hub export-schemas
 
-bench: venv
+bench: venv system-deps
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	HUB_DATA_DIR=$${HUB_BENCH_DATA_DIR:-var/bench} $(PY) -m tests.bench.run
 
 clean:

@@ -1,4 +1,4 @@
-"""Django admin for regions, agencies, memberships and API keys.
+"""Django admin for regions, agencies, memberships, API keys and API clients.
 
 Lists are scoped by the same policy as the API (`policy.visible_to`), and writes
 go through the same services, so the admin can never do what the API refuses.
@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 
 from agencies import policy
-from agencies.models import Agency, ApiKey, Membership, Region
+from agencies.models import Agency, ApiClient, ApiKey, Membership, Region
 from agencies.services import (
     agency_create,
     agency_update,
     agency_validate,
+    apiclient_create,
+    apiclient_revoke,
+    apiclient_rotate,
     apikey_create,
     apikey_revoke,
+    membership_create,
 )
+from agencies.tasks import agency_schedule, client_schedule, membership_schedule
 from hub.errors import HubError
 
 
@@ -108,15 +114,27 @@ class AgencyForm(forms.ModelForm):
         ]
 
 
+SYNC_FIELDS = ("sync_state", "sync_error", "synced_at")
+
+
 @admin.register(Agency)
 class AgencyAdmin(PolicyAdmin):
     form = AgencyForm
-    list_display = ("name", "acronym", "slug", "type", "region", "status")
-    list_filter = ("type", "status")
+    list_display = ("name", "acronym", "slug", "type", "region", "status", "sync_state")
+    list_filter = ("type", "status", "sync_state")
     search_fields = ("name", "acronym", "slug", "official_domains")
     autocomplete_fields = ("parent", "region")
     list_select_related = ("region",)
-    readonly_fields = ("version", "created_at", "updated_at")
+    readonly_fields = ("version", "created_at", "updated_at", *SYNC_FIELDS)
+    actions = ["resync"]
+
+    @admin.action(description="Sinkronkan ulang ke Keycloak (resync)")
+    def resync(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied()
+        for agency in queryset:
+            agency_schedule(agency)
+        self.message_user(request, f"{queryset.count()} instansi dijadwalkan untuk sinkronisasi.")
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -134,13 +152,33 @@ class AgencyAdmin(PolicyAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(PolicyAdmin):
-    list_display = ("user", "agency", "role", "created_at")
-    list_filter = ("role", "agency__type")
+    list_display = ("user", "agency", "role", "created_at", "sync_state")
+    list_filter = ("role", "agency__type", "sync_state")
     search_fields = ("user__username", "user__email", "agency__name", "agency__slug")
     autocomplete_fields = ("agency",)
     raw_id_fields = ("user",)
     list_select_related = ("user", "agency")
-    readonly_fields = ("version",)
+    readonly_fields = ("version", *SYNC_FIELDS)
+    actions = ["resync"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        saved = membership_create(
+            principal=principal_of(request),
+            agency=form.cleaned_data["agency"],
+            user_id=form.cleaned_data["user"].pk,
+            role=form.cleaned_data["role"],
+        )
+        obj.pk = saved.pk
+
+    @admin.action(description="Sinkronkan ulang ke Keycloak (resync)")
+    def resync(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied()
+        for user_id, agency_id in set(queryset.values_list("user_id", "agency_id")):
+            membership_schedule(user_id=user_id, agency_id=agency_id)
+        self.message_user(request, f"{queryset.count()} peran dijadwalkan untuk sinkronisasi.")
 
     def has_add_permission(self, request):
         return request.user.is_superuser or bool(
@@ -207,3 +245,97 @@ class ApiKeyAdmin(PolicyAdmin):
         for key in queryset:
             apikey_revoke(principal=principal_of(request), key=key)
         self.message_user(request, f"{queryset.count()} kunci dicabut.")
+
+
+class ApiClientForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in policy.SCOPES], widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["agency", "name", "scopes"]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(PolicyAdmin):
+    """Keycloak clients of agency systems, through the same services as the API.
+
+    The secret shows once, after creating or rotating; ``sync_state`` says whether
+    Keycloak has applied the latest change.
+    """
+
+    form = ApiClientForm
+    list_display = ("oauth_client", "name", "agency", "sync_state", "created_at", "revoked_at")
+    list_filter = ("sync_state", "agency")
+    search_fields = ("oauth_client", "name", "agency__slug")
+    list_select_related = ("agency",)
+    readonly_fields = (
+        "oauth_client",
+        "created_at",
+        "rotated_at",
+        "revoked_at",
+        "last_used_at",
+        "created_by",
+        *SYNC_FIELDS,
+    )
+    actions = ["rotate", "revoke", "resync"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser or bool(
+            principal_of(request).agencies_with_role(policy.AGENCY_ADMIN)
+        )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["agency", "name", "scopes"]
+        return ["agency", "name", "scopes", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("agency", "name", "scopes", *self.readonly_fields)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        record, secret = apiclient_create(
+            principal=principal_of(request),
+            agency=form.cleaned_data["agency"],
+            name=form.cleaned_data["name"],
+            scopes=list(form.cleaned_data["scopes"]),
+        )
+        obj.pk = record.pk
+        self._show_secret(request, record, secret)
+
+    def _show_secret(self, request, record: ApiClient, secret: str) -> None:
+        self.message_user(
+            request,
+            f"Klien {record.oauth_client}: rahasia (ditampilkan sekali, simpan sekarang / "
+            f"shown once): {secret}",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Ganti rahasia klien terpilih (rotate)")
+    def rotate(self, request, queryset):
+        for record in queryset:
+            try:
+                record, secret = apiclient_rotate(principal=principal_of(request), record=record)
+            except HubError as error:
+                self.message_user(request, f"{record}: {error.message_id}", messages.ERROR)
+                continue
+            self._show_secret(request, record, secret)
+
+    @admin.action(description="Cabut klien terpilih (revoke)")
+    def revoke(self, request, queryset):
+        for record in queryset:
+            apiclient_revoke(principal=principal_of(request), record=record)
+        self.message_user(request, f"{queryset.count()} klien dicabut.")
+
+    @admin.action(description="Sinkronkan ulang ke Keycloak (resync)")
+    def resync(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied()
+        for record in queryset:
+            client_schedule(record)
+        self.message_user(request, f"{queryset.count()} klien dijadwalkan untuk sinkronisasi.")

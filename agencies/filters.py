@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from agencies.models import Agency, ApiKey, Membership, Region, search_key
+from agencies.models import Agency, ApiClient, ApiKey, Membership, Region, SyncState, search_key
 
 
 class RegionFilterSet(django_filters.FilterSet):
@@ -40,7 +40,7 @@ class AgencyFilterSet(django_filters.FilterSet):
         fields = ["type", "status", "parent", "region", "q"]
 
     def filter_region(self, queryset, name, value):
-        return queryset.filter(Q(region_id=value) | Q(region_id__startswith=f"{value}."))
+        return queryset.filter(Q(region_id=value) | Q(region__code__startswith=f"{value}."))
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(
@@ -65,3 +65,13 @@ class ApiKeyFilterSet(django_filters.FilterSet):
     class Meta:
         model = ApiKey
         fields = ["agency", "active"]
+
+
+class ApiClientFilterSet(django_filters.FilterSet):
+    agency = django_filters.CharFilter(field_name="agency__slug")
+    active = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull")
+    sync_state = django_filters.ChoiceFilter(choices=SyncState.choices)
+
+    class Meta:
+        model = ApiClient
+        fields = ["agency", "active", "sync_state"]

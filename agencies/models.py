@@ -1,4 +1,4 @@
-"""Regions (kode wilayah), agencies, staff memberships and agency API keys."""
+"""Regions (kode wilayah), agencies, staff memberships, agency API keys and API clients."""
 
 from __future__ import annotations
 
@@ -74,7 +74,32 @@ class Region(models.Model):
         return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-class Agency(models.Model):
+class SyncState(models.TextChoices):
+    PENDING = "pending", "Menunggu sinkronisasi"
+    SYNCED = "synced", "Tersinkron"
+    FAILED = "failed", "Gagal"
+
+
+class KeycloakSynced(models.Model):
+    """Where a record stands in Keycloak. The hub is the source; Keycloak follows it.
+
+    ``pending`` from the write that changed it until a provisioning job has applied
+    it, ``synced`` after, ``failed`` while Keycloak refuses or is unreachable (the job
+    is retried). ``sync_error`` says what went wrong last, including problems that do
+    not fail the sync (an invitation e-mail that could not be sent).
+    """
+
+    sync_state = models.CharField(
+        max_length=10, choices=SyncState.choices, default=SyncState.PENDING, editable=False
+    )
+    sync_error = models.TextField(blank=True, editable=False)
+    synced_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Agency(KeycloakSynced):
     """A government agency: the unit that owns content, staff and API clients.
 
     Regional agencies (provincial and local governments, their offices, districts
@@ -132,8 +157,11 @@ class Agency(models.Model):
         return self.status == self.Status.ACTIVE
 
 
-class Membership(models.Model):
-    """A staff user's role in one agency. Platform admins are Django superusers instead."""
+class Membership(KeycloakSynced):
+    """A staff user's role in one agency. Platform admins are Django superusers instead.
+
+    With Keycloak, the role is mirrored as membership of ``/agencies/<slug>/<role>``.
+    """
 
     class Role(models.TextChoices):
         AGENCY_ADMIN = "agency_admin", "Admin instansi"
@@ -189,3 +217,66 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class ApiClient(KeycloakSynced):
+    """An agency system's Keycloak client: confidential, with a service account.
+
+    The system gets tokens with the client-credentials grant as ``oauth_client``; the
+    token maps to this record and so to the agency. The token's ``simpul-api`` roles
+    count only where they are also in ``scopes``. Revoking the record, or suspending
+    its agency, refuses the next request at once, whatever Keycloak still says.
+
+    The hub never keeps a secret in plain text: a new secret waits in
+    ``pending_secret``, encrypted with a key derived from the hub's secret key, only
+    until the provisioning job has set it in Keycloak, and is then erased.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="api_clients")
+    name = models.CharField(max_length=100)
+    oauth_client = models.CharField(
+        max_length=100, unique=True, help_text="the OAuth client id the system signs in as"
+    )
+    scopes = ArrayField(models.CharField(max_length=40), default=list)
+    pending_secret = models.TextField(blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API client"
+
+    def __str__(self) -> str:
+        return f"{self.oauth_client} ({self.name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class StaffIdentity(models.Model):
+    """The link between a hub user and their Keycloak account (the OIDC ``sub``).
+
+    Made when the hub provisions the account, or at the first SSO login of an
+    existing user whose verified e-mail matches. One account per user, one user per
+    account; the link decides who signs in, never which agencies they work for.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="keycloak_identity"
+    )
+    subject = models.CharField(max_length=64, unique=True)
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "staff identity"
+        verbose_name_plural = "staff identities"
+
+    def __str__(self) -> str:
+        return f"{self.user} ↔ {self.subject}"

@@ -3,7 +3,7 @@
 from django.db.models import Q
 
 from agencies import policy
-from agencies.models import Agency, ApiKey, Membership
+from agencies.models import Agency, ApiClient, ApiKey, Membership
 
 
 def register_rules() -> None:
@@ -32,4 +32,7 @@ def register_rules() -> None:
     )
     policy.register(
         ApiKey, policy.Rule(agency_field="agency_id", write_scope="agency:admin", manage=True)
+    )
+    policy.register(
+        ApiClient, policy.Rule(agency_field="agency_id", write_scope="agency:admin", manage=True)
     )

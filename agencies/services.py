@@ -1,8 +1,10 @@
-"""Write services of the agencies app: agencies, memberships and API keys.
+"""Write services of the agencies app: agencies, memberships, API keys and API clients.
 
 Each service is keyword-only, checks the policy, validates everything before
 writing, and writes the change, its audit entry and its change event in one
-transaction: either all of it is stored or none of it.
+transaction: either all of it is stored or none of it. With Keycloak configured,
+the same transaction queues the provisioning job that mirrors the change in
+Keycloak (``agencies.tasks``); it runs after the commit.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from agencies import policy
-from agencies.models import Agency, ApiKey, Membership, Region
+from agencies.identity import keycloak_enabled
+from agencies.identity.sealing import seal
+from agencies.models import Agency, ApiClient, ApiKey, Membership, Region
 from agencies.policy import Principal
+from agencies.tasks import agency_schedule, client_schedule, membership_schedule
 from hub.audit import audit_record
 from hub.changes import change_record
 from hub.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
@@ -316,6 +321,7 @@ def agency_create(*, principal: Principal, data: dict[str, Any]) -> Agency:
         agency_id=agency.pk,
         data=agency_snapshot(agency),
     )
+    agency_schedule(agency)
     return agency
 
 
@@ -370,6 +376,8 @@ def agency_update(
         agency_id=agency.pk,
         data=after,
     )
+    if any(before[name] != after[name] for name in ("slug", "name", "status")):
+        agency_schedule(agency)
     return agency
 
 
@@ -420,6 +428,7 @@ def membership_create(
         agency_id=agency.pk,
         data=membership_snapshot(membership),
     )
+    membership_schedule(user_id=membership.user_id, agency_id=agency.pk)
     return membership
 
 
@@ -441,6 +450,34 @@ def membership_delete(
         agency_id=before["agency"],
         data={"id": pk, "deleted": True},
     )
+    membership_schedule(user_id=before["user"], agency_id=before["agency"])
+
+
+def _scope_errors(principal: Principal, scopes: Any) -> list[FieldError]:
+    """Scopes must be known, and a system may not grant scopes it does not hold itself."""
+    if (
+        not isinstance(scopes, list)
+        or not scopes
+        or any(scope not in policy.SCOPES for scope in scopes)
+    ):
+        return [
+            _error(
+                "scopes",
+                "invalid_scope",
+                "Cakupan tidak dikenal. Pilihan: " + ", ".join(policy.SCOPES),
+                "Unknown scope. Choose from: " + ", ".join(policy.SCOPES),
+            )
+        ]
+    if principal.scopes is not None and not set(scopes) <= principal.scopes:
+        return [
+            _error(
+                "scopes",
+                "scope_escalation",
+                "Tidak boleh memberi cakupan melebihi milik Anda.",
+                "Cannot grant scopes you do not hold.",
+            )
+        ]
+    return []
 
 
 def _hash_key(secret: str) -> str:
@@ -477,28 +514,7 @@ def apikey_create(
     errors = []
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         errors.append(_error("name", "required", "Nama wajib diisi.", "A name is required."))
-    if (
-        not isinstance(scopes, list)
-        or not scopes
-        or any(scope not in policy.SCOPES for scope in scopes)
-    ):
-        errors.append(
-            _error(
-                "scopes",
-                "invalid_scope",
-                "Cakupan tidak dikenal. Pilihan: " + ", ".join(policy.SCOPES),
-                "Unknown scope. Choose from: " + ", ".join(policy.SCOPES),
-            )
-        )
-    elif principal.scopes is not None and not set(scopes) <= principal.scopes:
-        errors.append(
-            _error(
-                "scopes",
-                "scope_escalation",
-                "Tidak boleh memberi cakupan melebihi milik Anda.",
-                "Cannot grant scopes you do not hold.",
-            )
-        )
+    errors.extend(_scope_errors(principal, scopes))
     now = timezone.now()
     if expires_at is None:
         expires_at = now + timedelta(days=settings.HUB_API_KEY_DEFAULT_DAYS)
@@ -572,3 +588,126 @@ def apikey_authenticate(secret: str) -> ApiKey:
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
+
+
+def apiclient_snapshot(record: ApiClient) -> dict[str, Any]:
+    """An API client as recorded in audit entries (never a secret)."""
+    return {
+        "id": record.pk,
+        "agency": record.agency_id,
+        "name": record.name,
+        "client_id": record.oauth_client,
+        "scopes": list(record.scopes),
+        "rotated_at": record.rotated_at,
+        "revoked_at": record.revoked_at,
+    }
+
+
+def _new_client_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _require_keycloak() -> None:
+    if not keycloak_enabled():
+        raise Conflict(
+            "Klien API memerlukan Keycloak; gunakan kunci API.",
+            "API clients need Keycloak (KEYCLOAK_URL); use an API key instead.",
+            code="keycloak_not_configured",
+        )
+
+
+@transaction.atomic
+def apiclient_create(
+    *, principal: Principal, agency: Agency, name: str, scopes: list[str]
+) -> tuple[ApiClient, str]:
+    """Register an agency system as a Keycloak client. Returns the record and its secret.
+
+    The secret is returned only here. The hub keeps it sealed until the provisioning
+    job has set it in Keycloak, then forgets it; the system gets tokens with the
+    client-credentials grant once ``sync_state`` is ``synced``. Needs Keycloak.
+    """
+    policy.check_create(principal, ApiClient, agency.pk)
+    _require_keycloak()
+    errors = []
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        errors.append(_error("name", "required", "Nama wajib diisi.", "A name is required."))
+    errors.extend(_scope_errors(principal, scopes))
+    if not agency.is_active:
+        errors.append(
+            _error("agency", "agency_suspended", "Instansi ditangguhkan.", "Agency suspended.")
+        )
+    if errors:
+        raise ValidationFailed(errors=errors)
+    secret = _new_client_secret()
+    record = ApiClient.objects.create(
+        agency=agency,
+        name=name.strip(),
+        oauth_client=f"{agency.slug[:60]}-{secrets.token_hex(4)}",
+        scopes=sorted(set(scopes)),
+        pending_secret=seal(secret),
+        created_by_id=principal.user_id,
+    )
+    audit_record(
+        action="apiclient.create",
+        entity="api_client",
+        entity_id=record.pk,
+        after=apiclient_snapshot(record),
+    )
+    client_schedule(record)
+    return record, secret
+
+
+@transaction.atomic
+def apiclient_rotate(*, principal: Principal, record: ApiClient) -> tuple[ApiClient, str]:
+    """Give an API client a new secret, returned only here.
+
+    The old secret keeps working until the provisioning job has set the new one in
+    Keycloak; tokens already issued stay valid until they expire.
+    """
+    policy.check(principal, policy.CHANGE, record)
+    _require_keycloak()
+    record = ApiClient.objects.select_for_update().get(pk=record.pk)
+    if record.revoked_at is not None:
+        raise Conflict(
+            "Klien API sudah dicabut.", "The API client is revoked.", code="client_revoked"
+        )
+    before = apiclient_snapshot(record)
+    secret = _new_client_secret()
+    record.pending_secret = seal(secret)
+    record.rotated_at = timezone.now()
+    record.version += 1
+    record.save(update_fields=["pending_secret", "rotated_at", "version"])
+    audit_record(
+        action="apiclient.rotate",
+        entity="api_client",
+        entity_id=record.pk,
+        before=before,
+        after=apiclient_snapshot(record),
+    )
+    client_schedule(record)
+    return record, secret
+
+
+@transaction.atomic
+def apiclient_revoke(*, principal: Principal, record: ApiClient) -> ApiClient:
+    """Revoke an API client: its tokens are refused at once; Keycloak disables it after.
+
+    Revoking twice changes nothing.
+    """
+    policy.check(principal, policy.DELETE, record)
+    record = ApiClient.objects.select_for_update().get(pk=record.pk)
+    if record.revoked_at is None:
+        before = apiclient_snapshot(record)
+        record.revoked_at = timezone.now()
+        record.pending_secret = ""
+        record.version += 1
+        record.save(update_fields=["revoked_at", "pending_secret", "version"])
+        audit_record(
+            action="apiclient.revoke",
+            entity="api_client",
+            entity_id=record.pk,
+            before=before,
+            after=apiclient_snapshot(record),
+        )
+        client_schedule(record)
+    return record

@@ -1,5 +1,7 @@
 """Authentication: every request resolves to a Principal from agencies.policy.
 
+* ``Authorization: Bearer <JWT>`` — a Keycloak client-credentials token of an agency
+  system (only when Keycloak is configured);
 * ``Authorization: Bearer smpl_…`` — a hub API key (agency system, embedded default);
 * a Django session (staff signed in to the admin or portal), with CSRF checks.
 
@@ -9,14 +11,20 @@ before any credential is checked; every failure is written to the audit log.
 
 from __future__ import annotations
 
+import jwt
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 
 from agencies import policy
+from agencies.identity import keycloak_enabled
+from agencies.identity.systems import system_authenticate
+from agencies.identity.verifier import token_verifier
 from agencies.services import apikey_authenticate
+from agencies.tokens import TokenRejected, client_id
 from hub import ratelimit, request_context
 from hub.audit import audit_record
-from hub.errors import AuthenticationFailed, NotFound, RateLimited
+from hub.errors import AuthenticationFailed, NotFound, RateLimited, ServiceUnavailable
 
 
 def anonymous() -> policy.Principal:
@@ -90,3 +98,73 @@ class SessionAuthentication(authentication.SessionAuthentication):
         principal = policy.principal_for_user(user)
         request_context.set_principal(principal)
         return principal, None
+
+
+def _unverified_client(token: str) -> str:
+    """The client a token claims to be from, for the audit log only (never trusted)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return ""
+    name = client_id(claims) if isinstance(claims, dict) else None
+    return f"jwt:{name}" if name else "jwt"
+
+
+class KeycloakTokenAuthentication(authentication.BaseAuthentication):
+    """Agency systems calling with a Keycloak client-credentials JWT (when Keycloak is set).
+
+    The token is verified against the realm's keys (cached per process), then its
+    client must be a live API client of an active agency, checked on every request.
+    Every refusal is audited with its reason and counts against the caller's
+    address, like a wrong API key.
+    """
+
+    def authenticate(self, request):
+        if not keycloak_enabled():
+            return None
+        token = bearer_token(request)
+        if not token or token.startswith("smpl_"):
+            return None
+        refuse_if_rate_limited(request)
+        try:
+            record, principal = system_authenticate(token)
+        except TokenRejected as exc:
+            if exc.code == "token_unknown_key" and not token_verifier().jwks.kids():
+                # No key was ever fetched: Keycloak is unreachable, the caller is not at fault.
+                raise ServiceUnavailable(
+                    "Layanan identitas tidak tersedia. Coba lagi nanti.",
+                    "The identity service is unavailable. Try again later.",
+                    code="identity_unavailable",
+                    headers={"Retry-After": "30"},
+                ) from None
+            record_failure(
+                request, method="jwt", reason=exc.code, credential=_unverified_client(token)
+            )
+            raise AuthenticationFailed(
+                "Token akses tidak valid.",
+                "The access token is not valid.",
+                code="invalid_token",
+                extra={"reason": exc.code},
+            ) from None
+        request_context.set_principal(principal)
+        return principal, record
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="simpul"'
+
+
+class KeycloakTokenScheme(OpenApiAuthenticationExtension):
+    """The same ``bearer`` scheme as hub API keys: one header, two kinds of token."""
+
+    target_class = "api.auth.KeycloakTokenAuthentication"
+    name = "bearer"
+
+    def get_security_requirement(self, auto_schema):
+        return []  # listed once, by the API key scheme
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A hub API key (smpl_…) or, with Keycloak, a client-credentials JWT.",
+        }

@@ -52,7 +52,9 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "hub",
     "agencies",
+    "agencies.contacts",
     "media_store",
+    "hub.facts",
     "api",
 ]
 
@@ -157,7 +159,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PostRoleEnum": "agencies.contacts.models.Post.Role",
+        "ContactVisibilityEnum": "agencies.contacts.models.ContactPoint.Visibility",
+        "ContactLegalBasisEnum": "agencies.contacts.models.ContactPoint.LegalBasis",
+    },
     "APPEND_COMPONENTS": {},
 }
 
@@ -182,3 +188,82 @@ LOGGING = {
         "procrastinate": {"level": env("HUB_JOB_LOG_LEVEL", "WARNING")},
     },
 }
+
+# Media store
+# Where media bytes live: "local" (files under HUB_MEDIA_ROOT, the embedded
+# default) or "s3" (any S3-compatible store through the minio client).
+HUB_STORAGE = env("HUB_STORAGE", "local")
+if HUB_STORAGE not in {"local", "s3"}:
+    raise ConfigurationError(f"HUB_STORAGE={HUB_STORAGE!r} must be local or s3")
+HUB_MEDIA_ROOT = env(
+    "HUB_MEDIA_ROOT", str(Path(env("HUB_DATA_DIR", "var")).expanduser().resolve() / "media")
+)
+MINIO_ENDPOINT = env("MINIO_ENDPOINT", "")  # host:port, no scheme
+MINIO_ACCESS_KEY = env("MINIO_ACCESS_KEY", "")
+MINIO_SECRET_KEY = env("MINIO_SECRET_KEY", "")
+MINIO_BUCKET = env("MINIO_BUCKET", "simpul-media")
+MINIO_REGION = env("MINIO_REGION", "us-east-1")
+MINIO_SECURE = env("MINIO_SECURE", PRODUCTION, bool)
+MINIO_PATH_STYLE = env("MINIO_PATH_STYLE", True, bool)
+MINIO_PREFIX = env("MINIO_PREFIX", "")  # key prefix inside the bucket
+# Stable public URLs of public renditions, e.g. a CDN in front of <bucket>/renditions/.
+MINIO_PUBLIC_BASE_URL = env("MINIO_PUBLIC_BASE_URL", "")
+MINIO_PART_SIZE = env("MINIO_PART_SIZE", 8 * 1024 * 1024, int)
+MINIO_UPLOAD_CONCURRENCY = env("MINIO_UPLOAD_CONCURRENCY", 3, int)  # parts in flight per upload
+MINIO_CONNECT_TIMEOUT = env("MINIO_CONNECT_TIMEOUT", 5, int)
+MINIO_READ_TIMEOUT = env("MINIO_READ_TIMEOUT", 60, int)
+if HUB_STORAGE == "s3":
+    for _name in ("MINIO_ENDPOINT", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MINIO_BUCKET"):
+        if not globals()[_name]:
+            raise ConfigurationError(f"{_name} must be set when HUB_STORAGE=s3")
+    if "://" in MINIO_ENDPOINT:
+        raise ConfigurationError("MINIO_ENDPOINT is host:port; set MINIO_SECURE for https")
+if MINIO_PART_SIZE < 5 * 1024 * 1024:
+    raise ConfigurationError("MINIO_PART_SIZE must be at least 5 MiB (5242880), the S3 minimum")
+HUB_MEDIA_MAX_UPLOAD = env("HUB_MEDIA_MAX_UPLOAD", 2 * 1024**3, int)  # one multipart request
+HUB_MEDIA_MAX_RESUMABLE = env("HUB_MEDIA_MAX_RESUMABLE", 5 * 1024**3, int)  # tus uploads
+HUB_MEDIA_QUOTA_BYTES = env("HUB_MEDIA_QUOTA_BYTES", 100 * 1024**3, int)  # per agency; 0 = none
+HUB_MEDIA_MAX_PIXELS = env("HUB_MEDIA_MAX_PIXELS", 60_000_000, int)  # decompression bombs
+HUB_MEDIA_MAX_IMAGE_BYTES = env("HUB_MEDIA_MAX_IMAGE_BYTES", 200 * 1024 * 1024, int)
+HUB_MEDIA_MAX_SVG_BYTES = env("HUB_MEDIA_MAX_SVG_BYTES", 2 * 1024 * 1024, int)
+HUB_MEDIA_LICENSE = env("HUB_MEDIA_LICENSE", "CC-BY-4.0")
+HUB_MEDIA_URL_TTL = env("HUB_MEDIA_URL_TTL", 300, int)  # seconds a private URL stays valid
+HUB_MEDIA_UPLOAD_EXPIRY_HOURS = env("HUB_MEDIA_UPLOAD_EXPIRY_HOURS", 24, int)
+HUB_MEDIA_ORPHAN_GRACE_HOURS = env("HUB_MEDIA_ORPHAN_GRACE_HOURS", 24, int)
+HUB_MEDIA_NEAR_DISTANCE = env("HUB_MEDIA_NEAR_DISTANCE", 10, int)  # pHash bits for "near"
+# Media fields named `kind` and `status` would otherwise rename the existing
+# KindEnum (regions) and StatusEnum (agencies) in the OpenAPI document.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "MediaKindEnum": "media_store.models.MediaAsset.Kind",
+        "MediaStatusEnum": "media_store.models.MediaAsset.Status",
+        "KindEnum": "agencies.models.Region.Kind",
+        "StatusEnum": "agencies.models.Agency.Status",
+    }
+)
+
+# Identity (Keycloak)
+# Unset KEYCLOAK_URL: the embedded default (Django accounts + hub API keys). Set: agency
+# systems call with Keycloak client-credentials JWTs, staff sign in with OIDC, and the hub
+# provisions agencies, staff and API clients in the realm. HUB_IDENTITY=keycloak makes
+# `python -m hub up` start the local Keycloak from deploy/local when KEYCLOAK_URL is unset.
+HUB_IDENTITY = env("HUB_IDENTITY", "embedded")
+if HUB_IDENTITY not in {"embedded", "keycloak"}:
+    raise ConfigurationError(f"HUB_IDENTITY={HUB_IDENTITY!r} must be embedded or keycloak")
+KEYCLOAK_URL = env("KEYCLOAK_URL", "").rstrip("/")
+KEYCLOAK_REALM = env("KEYCLOAK_REALM", "simpul")
+KEYCLOAK_CLIENT_ID = env("KEYCLOAK_CLIENT_ID", "simpul-hub")  # the hub's provisioning account
+KEYCLOAK_CLIENT_SECRET = env("KEYCLOAK_CLIENT_SECRET", "")
+KEYCLOAK_AUDIENCE = env("KEYCLOAK_AUDIENCE", "simpul-api")  # aud of API tokens; its roles = scopes
+KEYCLOAK_PORTAL_CLIENT_ID = env("KEYCLOAK_PORTAL_CLIENT_ID", "simpul-portal")  # staff login
+KEYCLOAK_PORTAL_CLIENT_SECRET = env("KEYCLOAK_PORTAL_CLIENT_SECRET", "")
+KEYCLOAK_JWKS_REFETCH_INTERVAL = env("KEYCLOAK_JWKS_REFETCH_INTERVAL", 60, int)  # s, unknown kid
+KEYCLOAK_LEEWAY = env("KEYCLOAK_LEEWAY", 30, int)  # s of clock skew tolerated on exp/nbf/iat
+KEYCLOAK_TIMEOUT = env("KEYCLOAK_TIMEOUT", 5, int)  # s per call to Keycloak
+if KEYCLOAK_URL:
+    for _name in ("KEYCLOAK_CLIENT_SECRET", "KEYCLOAK_PORTAL_CLIENT_SECRET"):
+        if not globals()[_name]:
+            raise ConfigurationError(f"{_name} must be set when KEYCLOAK_URL is set")
+    if PRODUCTION and not KEYCLOAK_URL.startswith("https://"):
+        raise ConfigurationError("KEYCLOAK_URL must be an https:// URL when HUB_ENV=production")
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(0, "api.auth.KeycloakTokenAuthentication")

@@ -3,14 +3,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from agencies.identity import oidc
 from hub import health
 
 admin.site.site_header = "Simpul — administrasi"
 admin.site.site_title = "Simpul"
+admin.site.login_template = "identity/admin_login.html"  # offers "Masuk dengan SSO"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("oidc/login", oidc.login, name="oidc-login"),
+    path("oidc/callback", oidc.callback, name="oidc-callback"),
+    path("oidc/logout", oidc.logout, name="oidc-logout"),
+    path("admin/logout/", oidc.logout),  # an SSO session ends at Keycloak too
     path("admin/", admin.site.urls),
     path("", include("api.urls")),
 ]

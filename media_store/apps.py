@@ -5,3 +5,15 @@ class MediaStoreConfig(AppConfig):
     name = "media_store"
     verbose_name = "Media store"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from hub import health
+        from hub.demo import DEMO_STEPS
+        from media_store.demo import demo_media
+        from media_store.rules import register_rules
+        from media_store.storage import check_storage
+
+        register_rules()
+        health.register("object_storage", check_storage, required=True)
+        if demo_media not in DEMO_STEPS:
+            DEMO_STEPS.append(demo_media)

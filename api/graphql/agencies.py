@@ -10,12 +10,21 @@ from graphene_django.filter import DjangoFilterConnectionField
 from graphene_django.utils import bypass_get_queryset
 
 from agencies import policy
-from agencies.filters import AgencyFilterSet, ApiKeyFilterSet, MembershipFilterSet, RegionFilterSet
-from agencies.models import Agency, ApiKey, Membership, Region
+from agencies.filters import (
+    AgencyFilterSet,
+    ApiClientFilterSet,
+    ApiKeyFilterSet,
+    MembershipFilterSet,
+    RegionFilterSet,
+)
+from agencies.models import Agency, ApiClient, ApiKey, Membership, Region
 from agencies.regions import region_ancestors
 from agencies.services import (
     agency_create,
     agency_update,
+    apiclient_create,
+    apiclient_revoke,
+    apiclient_rotate,
     apikey_create,
     apikey_revoke,
     membership_create,
@@ -183,6 +192,59 @@ class ApiKeyType(DjangoObjectType):
         return self.agency
 
 
+class ApiClientType(DjangoObjectType):
+    """An agency system's Keycloak client (never its secret). Needs Keycloak."""
+
+    database_id = graphene.Int(required=True)
+    client_id = graphene.String(
+        required=True, description="The OAuth client id the system requests tokens with."
+    )
+    sync_state = graphene.String(
+        required=True, description="pending, synced or failed: where Keycloak stands."
+    )
+    sync_error = graphene.String(
+        required=True, description="The last provisioning problem, if any."
+    )
+
+    class Meta:
+        model = ApiClient
+        name = "ApiClient"
+        interfaces = (relay.Node,)
+        fields = (
+            "agency",
+            "name",
+            "scopes",
+            "created_at",
+            "rotated_at",
+            "revoked_at",
+            "last_used_at",
+            "version",
+        )
+        filterset_class = ApiClientFilterSet
+        connection_class = CountableConnection
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        policy.require_authenticated(principal(info))
+        return policy.visible_to(principal(info), queryset).select_related("agency").order_by("id")
+
+    def resolve_database_id(self, info):
+        return self.pk
+
+    def resolve_client_id(self, info):
+        return self.oauth_client
+
+    def resolve_sync_state(self, info):
+        return self.sync_state
+
+    def resolve_sync_error(self, info):
+        return self.sync_error
+
+    @bypass_get_queryset
+    def resolve_agency(self, info):
+        return self.agency
+
+
 class Query(graphene.ObjectType):
     region = graphene.Field(RegionType, code=graphene.String(required=True))
     regions = DjangoFilterConnectionField(RegionType, description="Official region codes.")
@@ -190,6 +252,9 @@ class Query(graphene.ObjectType):
     agencies = DjangoFilterConnectionField(AgencyType, description="Agencies visible to you.")
     memberships = DjangoFilterConnectionField(MembershipType)
     api_keys = DjangoFilterConnectionField(ApiKeyType)
+    api_clients = DjangoFilterConnectionField(
+        ApiClientType, description="Keycloak clients of agency systems you may manage."
+    )
 
     def resolve_region(self, info, code):
         return Region.objects.select_related("parent").filter(code=code).first()
@@ -342,6 +407,68 @@ class ApiKeyRevoke(graphene.Mutation):
         return cls(api_key=apikey_revoke(principal=principal(info), key=key), errors=[])
 
 
+def _api_client(info, id) -> ApiClient:
+    record = ApiClientType.get_queryset(ApiClient.objects.filter(pk=id), info).first()
+    if record is None:
+        raise NotFound()
+    return record
+
+
+class ApiClientCreate(graphene.Mutation):
+    """Register an agency system as a Keycloak client; the secret is shown only here."""
+
+    class Arguments:
+        agency = graphene.String(required=True, description="The agency's slug.")
+        name = graphene.String(required=True)
+        scopes = graphene.List(graphene.NonNull(graphene.String), required=True)
+
+    api_client = graphene.Field(ApiClientType)
+    client_id = graphene.String(description="The OAuth client id.")
+    secret = graphene.String(description="The client secret. Shown only in this response.")
+    errors = graphene.List(graphene.NonNull(MutationError), required=True)
+
+    @classmethod
+    @hub_mutation
+    def mutate(cls, root, info, agency, name, scopes):
+        record, secret = apiclient_create(
+            principal=principal(info), agency=_agency(info, agency), name=name, scopes=list(scopes)
+        )
+        return cls(api_client=record, client_id=record.oauth_client, secret=secret, errors=[])
+
+
+class ApiClientRotate(graphene.Mutation):
+    """Give an API client a new secret, shown only here; the old one works until synced."""
+
+    class Arguments:
+        id = graphene.Int(required=True, description="The API client's database id.")
+
+    api_client = graphene.Field(ApiClientType)
+    secret = graphene.String(description="The new client secret. Shown only in this response.")
+    errors = graphene.List(graphene.NonNull(MutationError), required=True)
+
+    @classmethod
+    @hub_mutation
+    def mutate(cls, root, info, id):
+        record, secret = apiclient_rotate(principal=principal(info), record=_api_client(info, id))
+        return cls(api_client=record, secret=secret, errors=[])
+
+
+class ApiClientRevoke(graphene.Mutation):
+    """Revoke an API client: its tokens are refused at once."""
+
+    class Arguments:
+        id = graphene.Int(required=True, description="The API client's database id.")
+
+    api_client = graphene.Field(ApiClientType)
+    errors = graphene.List(graphene.NonNull(MutationError), required=True)
+
+    @classmethod
+    @hub_mutation
+    def mutate(cls, root, info, id):
+        record = apiclient_revoke(principal=principal(info), record=_api_client(info, id))
+        return cls(api_client=record, errors=[])
+
+
 class Mutation(graphene.ObjectType):
     agency_create = AgencyCreate.Field()
     agency_update = AgencyUpdate.Field()
@@ -349,3 +476,6 @@ class Mutation(graphene.ObjectType):
     membership_delete = MembershipDelete.Field()
     api_key_create = ApiKeyCreate.Field()
     api_key_revoke = ApiKeyRevoke.Field()
+    api_client_create = ApiClientCreate.Field()
+    api_client_rotate = ApiClientRotate.Field()
+    api_client_revoke = ApiClientRevoke.Field()

@@ -3,14 +3,16 @@
 import graphene
 from graphene import relay
 
-from api.graphql import agencies
+from api.graphql import agencies, contacts, facts, media
 
 
-class Query(agencies.Query, graphene.ObjectType):
+class Query(agencies.Query, contacts.Query, facts.Query, media.Query, graphene.ObjectType):
     node = relay.Node.Field()
 
 
-class Mutation(agencies.Mutation, graphene.ObjectType):
+class Mutation(
+    agencies.Mutation, contacts.Mutation, facts.Mutation, media.Mutation, graphene.ObjectType
+):
     pass
 
 

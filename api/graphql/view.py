@@ -6,7 +6,7 @@ from graphene_django.views import GraphQLView
 from rest_framework.request import Request
 
 from agencies import policy
-from api.auth import ApiKeyAuthentication, SessionAuthentication
+from api.auth import ApiKeyAuthentication, KeycloakTokenAuthentication, SessionAuthentication
 from api.errors import problem_response, to_hub_error
 from api.graphql.limits import validation_rules
 from hub import request_context
@@ -15,7 +15,12 @@ from hub import request_context
 def resolve_principal(request) -> policy.Principal:
     """Run the REST authenticators on a plain Django request; ANONYMOUS when none applies."""
     drf_request = Request(request)
-    for authenticator in (ApiKeyAuthentication(), SessionAuthentication()):
+    authenticators = (
+        KeycloakTokenAuthentication(),
+        ApiKeyAuthentication(),
+        SessionAuthentication(),
+    )
+    for authenticator in authenticators:
         result = authenticator.authenticate(drf_request)
         if result is not None:
             return result[0]

@@ -1,6 +1,8 @@
-"""REST resources of the agencies app: regions, agencies, memberships, API keys."""
+"""REST resources of the agencies app: regions, agencies, memberships, API keys, API clients."""
 
 from __future__ import annotations
+
+import copy
 
 import orjson
 from django.utils.dateparse import parse_datetime
@@ -11,15 +13,19 @@ from rest_framework.decorators import action
 from agencies import policy
 from agencies.filters import (
     AgencyFilterSet,
+    ApiClientFilterSet,
     ApiKeyFilterSet,
     MembershipFilterSet,
     RegionFilterSet,
 )
-from agencies.models import Agency, ApiKey, Membership, Region
+from agencies.models import Agency, ApiClient, ApiKey, Membership, Region
 from agencies.regions import region_ancestors
 from agencies.services import (
     agency_create,
     agency_update,
+    apiclient_create,
+    apiclient_revoke,
+    apiclient_rotate,
     apikey_create,
     apikey_revoke,
     is_government_domain,
@@ -102,6 +108,24 @@ API_KEY = Resource(
     },
 )
 
+API_CLIENT = Resource(
+    name="ApiClient",
+    fields={
+        "id": "id",
+        "agency": "agency__slug",
+        "name": "name",
+        "client_id": "oauth_client",
+        "scopes": "scopes",
+        "created_at": "created_at",
+        "rotated_at": "rotated_at",
+        "revoked_at": "revoked_at",
+        "last_used_at": "last_used_at",
+        "sync_state": "sync_state",
+        "sync_error": "sync_error",
+        "version": "version",
+    },
+)
+
 
 REGION_LIST = inline_serializer(
     "RegionList", {"results": resource_serializer(REGION, Region).__class__(many=True)}
@@ -132,6 +156,26 @@ class ApiKeyInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=policy.SCOPES))
     expires_at = serializers.DateTimeField(required=False)
+
+
+class ApiClientInput(serializers.Serializer):
+    agency = serializers.SlugField()
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=policy.SCOPES))
+
+
+API_CLIENT_WITH_SECRET = inline_serializer(
+    "ApiClientWithSecret",
+    {
+        **{
+            name: copy.deepcopy(field)
+            for name, field in resource_serializer(API_CLIENT, ApiClient).fields.items()
+        },
+        "secret": serializers.CharField(
+            help_text="The client secret. Shown only in this response."
+        ),
+    },
+)
 
 
 def _agency_by_slug(principal, slug, field="agency") -> Agency:
@@ -280,8 +324,64 @@ class ApiKeyViewSet(ResourceViewSet):
         return self.respond(None, status=204)
 
 
+def _with_secret(response, secret: str):
+    """Add the once-shown secret to a response and keep every cache from storing it."""
+    body = orjson.loads(response.content)
+    body["secret"] = secret
+    response.content = orjson.dumps(body)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@document_resource(API_CLIENT, ApiClientFilterSet, lookup="id", write=ApiClientInput)
+class ApiClientViewSet(ResourceViewSet):
+    """Keycloak clients of agency systems (client-credentials grant). Needs Keycloak.
+
+    The secret appears once: in the create and rotate responses. The system can get
+    tokens once `sync_state` is `synced`.
+    """
+
+    resource = API_CLIENT
+    model = ApiClient
+    filterset_class = ApiClientFilterSet
+    ordering = ("id",)
+    lookup_field = "pk"
+
+    def get_queryset(self):
+        return policy.visible_to(self.request.user, ApiClient.objects.all())
+
+    def create(self, request):
+        data = self.body()
+        agency = _agency_by_slug(request.user, data.get("agency"))
+        record, secret = apiclient_create(
+            principal=request.user,
+            agency=agency,
+            name=data.get("name", ""),
+            scopes=data.get("scopes"),
+        )
+        return _with_secret(self.created(record), secret)
+
+    @extend_schema(
+        summary="Give the client a new secret (shown once); the old one works until synced",
+        request=None,
+        responses={200: API_CLIENT_WITH_SECRET},
+    )
+    @action(detail=True, methods=["post"])
+    def rotate(self, request, pk=None):
+        record = self.get_object()
+        self.check_if_match(record)
+        record, secret = apiclient_rotate(principal=request.user, record=record)
+        return _with_secret(self.respond(self.represent(record)), secret)
+
+    def destroy(self, request, pk=None):
+        record = self.get_object()
+        apiclient_revoke(principal=request.user, record=record)
+        return self.respond(None, status=204)
+
+
 __all__ = [
     "AgencyViewSet",
+    "ApiClientViewSet",
     "ApiKeyViewSet",
     "MembershipViewSet",
     "RegionViewSet",

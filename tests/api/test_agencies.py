@@ -206,3 +206,11 @@ def test_malformed_and_unsupported_bodies(api, admin):
 
 def test_unknown_url_is_problem_json(api):
     _problem(api().get("/api/v1/nothing-here/"), 404, "not_found")
+
+
+def test_region_filter_includes_agencies_of_regions_below(api, make_agency):
+    make_agency("filter-prov", type="pemprov", region="35")
+    make_agency("filter-kab", type="pemkab", region="35.07")
+    make_agency("filter-lain", type="pemprov", region="31")
+    body = api().get("/api/v1/agencies/?region=35&q=filter-").json()
+    assert {a["slug"] for a in body["results"]} == {"filter-prov", "filter-kab"}

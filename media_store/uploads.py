@@ -1,0 +1,287 @@
+"""Receiving upload bodies: streamed, inspected and hashed, in constant memory.
+
+A multipart upload is parsed by Django's ``MultiPartParser`` with one custom
+upload handler, :class:`StorageUploadHandler`, that passes every chunk of the
+``file`` part straight to a :class:`Receiver` (inspection + a streaming write
+under ``tmp/`` in storage). Django never buffers the file in memory or in a
+temporary file. A body that ends before its ``Content-Length`` (a dropped
+connection) is detected and discarded, never stored as a truncated file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
+
+from hub.errors import FieldError, MalformedRequest, PayloadTooLarge, ValidationFailed
+from media_store.files import safe_filename
+from media_store.inspect import ContentInspector, Inspection
+from media_store.storage import ObjectWriter, Storage
+
+try:
+    from gunicorn.http.body import Body as _GunicornBody
+    from gunicorn.http.body import LengthReader as _GunicornLengthReader
+except ImportError:  # served by another WSGI server
+    _GunicornBody = _GunicornLengthReader = None
+
+log = logging.getLogger(__name__)
+
+# Large reads keep the per-chunk Python work (boundary search, hashing calls) small.
+CHUNK = 4 * 1024 * 1024
+# Room for the multipart framing and the form fields around the file.
+MULTIPART_OVERHEAD = 1024 * 1024
+
+
+def incomplete() -> MalformedRequest:
+    return MalformedRequest(
+        "Unggahan terputus sebelum selesai; tidak ada yang disimpan.",
+        "The upload ended before it was complete; nothing was stored.",
+        code="upload_incomplete",
+    )
+
+
+@dataclass
+class StagedUpload:
+    """Bytes received and validated, held under ``tmp/`` until they become an asset."""
+
+    storage: Storage
+    temp_key: str
+    inspection: Inspection
+    filename: str
+    adopted: bool = False  # the bytes became a blob: nothing to discard
+
+    def discard(self) -> None:
+        """Remove the received object unless a blob adopted it (best effort: scrub cleans up)."""
+        if self.adopted:
+            return
+        try:
+            self.storage.delete(self.temp_key)
+        except Exception as exc:  # noqa: BLE001 - cleanup must not mask the real error
+            log.warning("could not remove %s: %s", self.temp_key, exc)
+
+
+class Receiver:
+    """One file arriving in chunks: inspected first, then written to storage.
+
+    The inspector sees each chunk before storage does, so a refused type is
+    rejected before a single byte is written. With ``storage=None`` nothing is
+    written at all (a lookup only needs the hashes).
+    """
+
+    def __init__(self, *, storage: Storage | None, limit: int, image_hook=None):
+        self.storage = storage
+        self.inspector = ContentInspector(limit=limit, image_hook=image_hook)
+        self.writer: ObjectWriter | None = None
+
+    def write(self, chunk: bytes) -> None:
+        self.inspector.feed(chunk)
+        if self.storage is not None:
+            if self.writer is None:
+                self.writer = self.storage.writer()
+            self.writer.write(chunk)
+
+    def finish(self, filename: str) -> StagedUpload | Inspection:
+        """Validate and complete; a StagedUpload (or just the Inspection without storage)."""
+        try:
+            inspection = self.inspector.finish()
+            if self.writer is None:
+                return inspection
+            self.writer.close()
+        except BaseException:
+            self.abort()
+            raise
+        return StagedUpload(self.storage, self.writer.temp_key, inspection, filename)
+
+    def abort(self) -> None:
+        self.inspector.close()
+        if self.writer is not None:
+            self.writer.abort()
+            self.writer = None
+
+
+class StorageUploadHandler(FileUploadHandler):
+    """Django upload handler: the ``file`` part goes to a Receiver, nothing is kept here."""
+
+    chunk_size = CHUNK
+
+    def __init__(self, make_receiver: Callable[[], Receiver], field: str = "file"):
+        super().__init__()
+        self.make_receiver = make_receiver
+        self.field = field
+        self.receiver: Receiver | None = None
+        self.filename = ""
+        self.completed = False
+
+    def new_file(self, field_name, file_name, content_type, content_length, charset=None, *a, **kw):
+        if field_name != self.field or self.receiver is not None:
+            raise SkipFile()
+        # The client's name is a label only; its content type is ignored.
+        self.filename = safe_filename(file_name)
+        self.receiver = self.make_receiver()
+
+    def receive_data_chunk(self, raw_data, start):
+        self.receiver.write(raw_data)
+        return None
+
+    def file_complete(self, file_size):
+        self.completed = True
+        return None
+
+    def abort(self) -> None:
+        if self.receiver is not None:
+            self.receiver.abort()
+
+
+def body_reader(request: HttpRequest) -> Callable[[int], bytes]:
+    """A ``read(size)`` for the request body that keeps large reads large.
+
+    gunicorn's ``wsgi.input`` serves every read in 1 KiB steps, each through a
+    fresh buffer: reading a large upload that way costs more CPU than hashing and
+    storing it. When the body is such a stream and nothing was read from it yet,
+    read through its length-limited reader, which answers a read in one piece
+    (and still never goes past Content-Length). Other servers' streams are read
+    as they are.
+    """
+    stream = request.META.get("wsgi.input")
+    if (
+        _GunicornBody is not None
+        and isinstance(stream, _GunicornBody)
+        and isinstance(stream.reader, _GunicornLengthReader)
+        and stream.buf.tell() == 0
+        and not request._read_started
+    ):
+        request._read_started = True  # Django must not read this body again
+        return stream.reader.read
+    return request.read
+
+
+class _CountingStream:
+    """The request body, counting what arrives and noticing when it stops short."""
+
+    def __init__(self, request: HttpRequest, length: int):
+        self.read_body = body_reader(request)
+        self.length = length
+        self.received = 0
+        self.broken = False
+
+    def read(self, size: int = -1) -> bytes:
+        remaining = self.length - self.received
+        size = remaining if size is None or size < 0 else min(size, remaining)
+        if size <= 0:
+            return b""
+        try:
+            data = self.read_body(size)
+        except OSError:
+            self.broken = True
+            return b""
+        self.received += len(data)
+        return data
+
+
+def content_length(request: HttpRequest) -> int:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        raise MalformedRequest(
+            "Header Content-Length wajib diisi.",
+            "A Content-Length header is required.",
+            code="length_required",
+        )
+    return length
+
+
+class MultipartBody:
+    """A ``multipart/form-data`` request body that has not been read yet."""
+
+    def __init__(self, request: HttpRequest):
+        self.request = request
+        self.content_length = content_length(request)
+
+    def receive(
+        self, make_receiver: Callable[[], Receiver]
+    ) -> tuple[dict[str, list[str]], StagedUpload | Inspection]:
+        """Read the whole body; returns the form fields and the received file.
+
+        Raises (after discarding everything written) when the body is malformed,
+        incomplete, has no ``file`` part, or the file is refused.
+        """
+        stream = _CountingStream(self.request, self.content_length)
+        handler = StorageUploadHandler(make_receiver)
+        try:
+            parser = MultiPartParser(
+                self.request.META,
+                stream,
+                [handler],
+                self.request.encoding or settings.DEFAULT_CHARSET,
+            )
+            fields, _files = parser.parse()
+        except BaseException as exc:
+            handler.abort()
+            if isinstance(exc, RequestDataTooBig):
+                raise PayloadTooLarge(code="fields_too_large") from None
+            if isinstance(exc, MultiPartParserError | TooManyFieldsSent | TooManyFilesSent):
+                raise MalformedRequest(
+                    "Isi multipart tidak valid.", "The multipart body is malformed."
+                ) from None
+            raise
+        if stream.broken or stream.received < self.content_length:
+            handler.abort()
+            raise incomplete()
+        if handler.receiver is None or not handler.completed:
+            handler.abort()
+            raise ValidationFailed(
+                errors=[
+                    FieldError(
+                        "file", "required", "Berkas wajib dikirim.", "A file part is required."
+                    )
+                ]
+            )
+        received = handler.receiver.finish(handler.filename)
+        return {key: fields.getlist(key) for key in fields}, received
+
+
+class BodyChunks:
+    """A raw request body (tus PATCH) as chunks; stops quietly if the client goes away.
+
+    After iteration, ``interrupted`` tells whether fewer than ``length`` bytes came.
+    """
+
+    def __init__(self, request: HttpRequest, length: int):
+        self.request = request
+        self.length = length
+        self.received = 0
+        self.interrupted = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        read = body_reader(self.request)
+        while self.received < self.length:
+            try:
+                data = read(min(CHUNK, self.length - self.received))
+            except OSError:
+                data = b""
+            if not data:
+                self.interrupted = True
+                return
+            self.received += len(data)
+            yield data
+
+
+def read_all(chunks: Iterator[bytes], receiver: Receiver) -> None:
+    """Feed every chunk to `receiver`, aborting it if anything fails."""
+    try:
+        for chunk in chunks:
+            receiver.write(chunk)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            receiver.abort()
+        raise

@@ -1,0 +1,326 @@
+"""Media benchmark: upload throughput through the hub vs straight to the object store.
+
+A real SeaweedFS S3 server (deploy/local) and the hub served by gunicorn
+(`python -m hub serve --no-worker`, the production options) on loopback.
+For 1 MB, 100 MB and 1 GB files it times a multipart upload through the hub
+(`POST /api/v1/media/`) and a direct `minio` put of the same file to the same
+store, samples the hub's memory during the 1 GB upload, and measures how many
+renditions per second the processing makes from a 12-megapixel JPEG.
+Targets: hub >= 80% of direct; peak RSS growth < 100 MB.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MB = 1000 * 1000
+SIZES = [(1 * MB, "1 MB", 10), (100 * MB, "100 MB", 3), (1000 * MB, "1 GB", 2)]
+CHUNK = 1024 * 1024
+BOUNDARY = "SimpulBenchBoundary"
+# An MP4 header: the hub sniffs the type from the bytes, so the files must look real.
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _make_file(path: Path, size: int) -> None:
+    block = os.urandom(16 * CHUNK)
+    with open(path, "wb") as handle:
+        handle.write(MP4_HEAD)
+        written = len(MP4_HEAD)
+        while written < size:
+            piece = block[: min(len(block), size - written)]
+            handle.write(piece)
+            written += len(piece)
+
+
+def _vary(path: Path) -> None:
+    """Change a few bytes after the header, so every upload is new content (no dedup)."""
+    with open(path, "r+b") as handle:
+        handle.seek(len(MP4_HEAD))
+        handle.write(uuid.uuid4().bytes)
+
+
+def _prepare(env: dict) -> str:
+    """Migrate and create an agency with an uploading API key; returns the key."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from agencies.models import Agency
+    from agencies.services import agency_create, apikey_create
+    from hub.demo import PLATFORM
+
+    call_command("migrate", verbosity=0)
+    agency = Agency.objects.filter(slug="bench-media").first() or agency_create(
+        principal=PLATFORM, data={"slug": "bench-media", "name": "Bench Media", "type": "lpnk"}
+    )
+    _, secret = apikey_create(
+        principal=PLATFORM, agency=agency, name="bench", scopes=["media:write", "content:read"]
+    )
+    from django.db import connections
+
+    connections.close_all()
+    return secret
+
+
+def _serve(port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "serve", "--no-worker"],
+        cwd=ROOT,
+        env={**env, "HUB_PORT": str(port)},
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit("the hub did not start")
+
+
+def _upload(port: int, key: str, path: Path) -> tuple[float, int]:
+    """Stream `path` as a multipart upload with constant memory; returns (seconds, status)."""
+    preamble = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    epilogue = f"\r\n--{BOUNDARY}--\r\n".encode()
+    length = len(preamble) + path.stat().st_size + len(epilogue)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    started = time.perf_counter()
+    connection.putrequest("POST", "/api/v1/media/")
+    connection.putheader("Authorization", f"Bearer {key}")
+    connection.putheader("Content-Type", f"multipart/form-data; boundary={BOUNDARY}")
+    connection.putheader("Content-Length", str(length))
+    connection.endheaders()
+    connection.send(preamble)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            connection.send(chunk)
+    connection.send(epilogue)
+    response = connection.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed, response.status
+
+
+def _direct(client, bucket: str, prefix: str, path: Path, part_size: int) -> float:
+    started = time.perf_counter()
+    with open(path, "rb") as handle:
+        client.put_object(
+            bucket,
+            f"{prefix}direct/{uuid.uuid4().hex}",
+            handle,
+            path.stat().st_size,
+            part_size=part_size,
+        )
+    return time.perf_counter() - started
+
+
+class RssSampler:
+    """Samples the resident memory of the hub's gunicorn worker processes."""
+
+    def __init__(self, server_pid: int):
+        import psutil
+
+        self.server = psutil.Process(server_pid)
+        self.baseline = self._sample()
+        self.peak = dict(self.baseline)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> dict[int, int]:
+        import psutil
+
+        found = {}
+        for child in self.server.children(recursive=True):
+            try:
+                found[child.pid] = child.memory_info().rss
+            except psutil.Error:
+                continue
+        return found
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pid, rss in self._sample().items():
+                self.peak[pid] = max(self.peak.get(pid, 0), rss)
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def growth(self) -> int:
+        """The largest increase of one process over its resident size before the upload."""
+        return max(peak - self.baseline.get(pid, peak) for pid, peak in self.peak.items())
+
+
+def _twelve_megapixels() -> bytes:
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(12)
+    image = Image.new("RGB", (4000, 3000), (120, 160, 200))
+    draw = ImageDraw.Draw(image)
+    for _ in range(1500):
+        x, y = rng.randrange(4000), rng.randrange(3000)
+        fill = tuple(rng.randrange(256) for _ in range(3))
+        draw.ellipse([x, y, x + rng.randrange(20, 300), y + rng.randrange(20, 300)], fill=fill)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def _renditions_per_second() -> tuple[float, float]:
+    """(render only, whole job): renditions/s for one 12 MP JPEG, best of three."""
+    from django.conf import settings
+
+    from agencies.models import Agency
+    from hub.demo import PLATFORM
+    from media_store import processing
+    from media_store.services import asset_process, asset_upload_stream
+
+    data = _twelve_megapixels()
+    render = []
+    for _ in range(3):
+        started = time.perf_counter()
+        image = processing.open_for_rendering(
+            io.BytesIO(data), max_pixels=settings.HUB_MEDIA_MAX_PIXELS
+        )
+        made = processing.render(image)
+        render.append(len(made) / (time.perf_counter() - started))
+    agency = Agency.objects.get(slug="bench-media")
+    whole = []
+    for _ in range(3):
+        unique = data + uuid.uuid4().bytes  # new bytes: a new asset each time
+        asset, _ = asset_upload_stream(
+            principal=PLATFORM, agency=agency, chunks=[unique], filename="12mp.jpg"
+        )
+        started = time.perf_counter()
+        asset = asset_process(asset_id=asset.pk)
+        whole.append(asset.renditions.count() / (time.perf_counter() - started))
+    return max(render), max(whole)
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.support.seaweedfs import S3Server, free_port
+
+    scratch = Path(tempfile.mkdtemp(prefix="simpul-bench-media-"))
+    server = S3Server(
+        endpoint=f"127.0.0.1:{free_port()}",
+        access_key="simpul-bench",
+        secret_key="simpul-bench-secret",
+        bucket="simpul-bench",
+        state_dir=scratch / "seaweedfs",
+    )
+    server.state_dir.mkdir()
+    print("\nstarting SeaweedFS and the hub …", flush=True)
+    server.start()
+    hub = None
+    prefix = f"bench/{uuid.uuid4().hex[:8]}/"
+    part_size = int(os.environ.get("MINIO_PART_SIZE", 8 * 1024 * 1024))
+    env = {
+        **os.environ,
+        "HUB_DEBUG": "false",
+        "HUB_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_STORAGE": "s3",
+        "MINIO_ENDPOINT": server.endpoint,
+        "MINIO_ACCESS_KEY": server.access_key,
+        "MINIO_SECRET_KEY": server.secret_key,
+        "MINIO_BUCKET": server.bucket,
+        "MINIO_REGION": server.region,
+        "MINIO_SECURE": "false",
+        "MINIO_PREFIX": prefix,
+        "MINIO_PART_SIZE": str(part_size),
+        "HUB_MEDIA_MAX_UPLOAD": str(2 * 1024**3),
+        "HUB_MEDIA_QUOTA_BYTES": "0",
+    }
+    try:
+        key = _prepare(env)
+        env = {**os.environ}  # now with the database the preparation started or joined
+        port = _free_port()
+        hub = _serve(port, env)
+        client = server.client()
+        rows = []
+        growth = None
+        for size, label, repeats in SIZES:
+            path = scratch / f"upload-{label.replace(' ', '')}.mp4"
+            _make_file(path, size)
+            hub_times, direct_times = [], []
+            for _ in range(repeats):
+                _vary(path)
+                direct_times.append(_direct(client, server.bucket, prefix, path, part_size))
+                _vary(path)
+                if size >= 1000 * MB:
+                    with RssSampler(hub.pid) as sampler:
+                        elapsed, status = _upload(port, key, path)
+                    growth = sampler.growth()
+                else:
+                    elapsed, status = _upload(port, key, path)
+                if status != 201:
+                    raise SystemExit(f"hub upload of {label} answered {status}")
+                hub_times.append(elapsed)
+            path.unlink()
+            hub_rate = size / min(hub_times) / MB
+            direct_rate = size / min(direct_times) / MB
+            rows.append((label, hub_rate, direct_rate, min(hub_times), min(direct_times)))
+        renders, whole = _renditions_per_second()
+
+        print(
+            f"\nMedia upload: gunicorn (production options) + SeaweedFS S3 on loopback, "
+            f"{part_size // 2**20} MiB parts, best of the runs\n"
+        )
+        header = (
+            f"{'file':8} | {'hub MB/s':>9} {'s':>7} | {'direct MB/s':>11} {'s':>7}"
+            f" | {'hub/direct':>10}"
+        )
+        print(header)
+        print("-" * len(header))
+        for label, hub_rate, direct_rate, hub_s, direct_s in rows:
+            print(
+                f"{label:8} | {hub_rate:>9.1f} {hub_s:>7.2f} | {direct_rate:>11.1f}"
+                f" {direct_s:>7.2f} | {hub_rate / direct_rate:>10.0%}"
+            )
+        megabytes = growth / 2**20
+        print(f"\nhub peak RSS growth during the 1 GB upload: {megabytes:.1f} MiB (target < 100)")
+        print(f"renditions per second, 12 MP JPEG: {renders:.1f} (render only), "
+              f"{whole:.1f} (whole job: read original, render, store in S3)")  # fmt: skip
+        print("targets: hub >= 80% of direct")
+    finally:
+        if hub is not None:
+            hub.terminate()
+            hub.wait(30)
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The object store going away mid-upload: 503, nothing half-stored, and recovery without a restart.
+
+Runs against the real SeaweedFS server, which the test stops and starts again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from media_store.models import Blob, MediaAsset
+from media_store.storage import get_storage
+from tests.media_store.conftest import BOUNDARY, assert_problem, jpeg, multipart, upload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.s3]
+
+
+class StopsTheStore(io.BytesIO):
+    """A request body that stops the object store once `at` bytes have been read."""
+
+    def __init__(self, data: bytes, at: int, server):
+        super().__init__(data)
+        self.at, self.server, self.stopped = at, server, False
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.stopped and self.tell() >= self.at:
+            self.server.stop()
+            self.stopped = True
+        return super().read(size)
+
+
+@pytest.mark.parametrize("storage_backend", ["s3"], indirect=True)
+def test_store_stopped_during_upload_answers_503_and_recovers(storage_backend, agency_team, api):
+    server = storage_backend.server
+    client = api(user=agency_team().editor)
+    data = b"%PDF-1.7\n" + os.urandom(16 * 1024 * 1024)  # four 5 MiB parts
+    body = multipart(data, "laporan-besar.pdf", title="Laporan")
+    try:
+        response = client.client.generic(
+            "POST",
+            "/api/v1/media/",
+            b"",
+            content_type=f"multipart/form-data; boundary={BOUNDARY}",
+            **{"wsgi.input": StopsTheStore(body, 7 * 1024 * 1024, server),
+               "CONTENT_LENGTH": str(len(body))},
+        )  # fmt: skip
+        problem = assert_problem(response, 503, "storage_unavailable")
+        assert response["Retry-After"]
+        assert problem["detail"]
+        assert not MediaAsset.all_objects.exists() and not Blob.objects.exists()
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["components"]["object_storage"]["status"] == "down"
+    finally:
+        server.start()
+
+    # No object became visible: an incomplete multipart upload is not an object.
+    visible = list(
+        server.client().list_objects(server.bucket, prefix=storage_backend.prefix, recursive=True)
+    )
+    assert visible == []
+    # The same hub process, the same storage client: uploads work again.
+    assert get_storage() is get_storage()
+    again = upload(client, jpeg((500, 400)), "setelah-pulih.jpg")
+    assert again.status_code == 201, again.content
+    assert client.get("/readyz").status_code == 200
+    assert len(storage_backend.objects("uploads/")) == 1

@@ -1,0 +1,179 @@
+"""Resumable uploads (tus 1.0) on both storage backends: a broken connection resumes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+
+import pytest
+from PIL import Image
+
+from media_store.models import Blob, MediaAsset, MediaUpload
+from tests.media_store.conftest import DroppedBody, assert_problem, jpeg, nothing_stored
+
+pytestmark = pytest.mark.django_db
+
+TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
+OCTETS = "application/offset+octet-stream"
+
+
+def _metadata(**values: str) -> str:
+    return ",".join(
+        f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in values.items()
+    )
+
+
+def _noise_png(side: int = 1800) -> bytes:
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _create(client, length: int, **metadata):
+    return client.client.post(
+        "/api/v1/media/uploads/",
+        HTTP_UPLOAD_LENGTH=str(length),
+        HTTP_UPLOAD_METADATA=_metadata(**metadata),
+        **TUS,
+    )
+
+
+def _patch(client, location: str, offset: int, data: bytes, *, cut: int | None = None):
+    path = location.split("testserver", 1)[-1]
+    extra = {"HTTP_UPLOAD_OFFSET": str(offset), **TUS}
+    if cut is not None:
+        extra.update({"wsgi.input": DroppedBody(data, cut), "CONTENT_LENGTH": str(len(data))})
+        data = b""
+    return client.client.generic("PATCH", path, data, content_type=OCTETS, **extra)
+
+
+def _head(client, location: str):
+    return client.client.head(location.split("testserver", 1)[-1], **TUS)
+
+
+def test_interrupted_upload_completes_after_resuming(storage_backend, agency_team, api, run_jobs):
+    team = agency_team()
+    client = api(user=team.editor)
+    data = _noise_png()  # about 9.7 MB: several S3 parts
+    created = _create(client, len(data), filename="citra-satelit.png", title="Citra satelit")
+    assert created.status_code == 201, created.content
+    assert created["Tus-Resumable"] == "1.0.0" and created["Upload-Offset"] == "0"
+    location = created["Location"]
+
+    # The connection drops after 40% of the first request's body.
+    cut = int(len(data) * 0.4)
+    dropped = _patch(client, location, 0, data, cut=cut)
+    assert dropped.status_code == 204
+    assert dropped["Upload-Offset"] == str(cut)
+    assert not MediaAsset.objects.exists()
+
+    # The client asks where to resume and sends the rest.
+    head = _head(client, location)
+    assert head.status_code == 200
+    assert (head["Upload-Offset"], head["Upload-Length"]) == (str(cut), str(len(data)))
+    assert head["Cache-Control"] == "no-store"
+    done = _patch(client, location, cut, data[cut:])
+    assert done.status_code == 204, done.content
+    assert done["Upload-Offset"] == str(len(data))
+    asset = MediaAsset.objects.get(pk=int(done["X-Simpul-Asset"]))
+    assert asset.sha256 == hashlib.sha256(data).hexdigest()
+    assert (asset.size, asset.mime, asset.title) == (len(data), "image/png", "Citra satelit")
+    assert asset.original_filename == "citra-satelit.png"
+    assert storage_backend.raw_read(Blob.objects.get(sha256=asset.sha256).location) == data
+    status = client.get(location.split("testserver", 1)[-1]).json()
+    assert status["status"] == "complete" and status["asset"] == asset.pk
+
+    run_jobs()
+    asset.refresh_from_db()
+    assert asset.status == "ready" and asset.renditions.count() == 14
+    assert [key for key in storage_backend.objects() if key.startswith("tmp/")] == []
+
+
+def test_resuming_at_the_wrong_offset_is_a_conflict(storage_backend, agency_team, api):
+    client = api(user=agency_team().editor)
+    data = jpeg((600, 400))
+    location = _create(client, len(data), filename="a.jpg")["Location"]
+    assert _patch(client, location, 0, data[:1000]).status_code == 204
+    body = assert_problem(_patch(client, location, 0, data[:1000]), 409, "offset_mismatch")
+    assert body["offset"] == 1000
+    assert_problem(_patch(client, location, 1000, data[1000:] + b"extra"), 413, "upload_overflow")
+    assert _patch(client, location, 1000, data[1000:]).status_code == 204
+    assert MediaAsset.objects.count() == 1
+
+
+def test_a_duplicate_resumable_upload_answers_the_existing_asset(local_storage, agency_team, api):
+    client = api(user=agency_team().editor)
+    data = jpeg((300, 200))
+    first = _patch(client, _create(client, len(data))["Location"], 0, data)
+    second = _patch(client, _create(client, len(data))["Location"], 0, data)
+    assert first["X-Simpul-Duplicate"] == "false" and second["X-Simpul-Duplicate"] == "true"
+    assert first["X-Simpul-Asset"] == second["X-Simpul-Asset"]
+    assert local_storage.objects("tmp/") == []
+
+
+def test_refused_file_fails_the_upload_and_leaves_nothing(storage_backend, agency_team, api):
+    client = api(user=agency_team().editor)
+    data = b"MZ\x90\x00" + bytes(6 * 1024 * 1024)
+    location = _create(client, len(data), filename="setup.jpg")["Location"]
+    assert_problem(_patch(client, location, 0, data), 415, "unsupported_media_type")
+    assert MediaUpload.objects.get().status == "failed"
+    assert not MediaAsset.objects.exists() and not Blob.objects.exists()
+    assert storage_backend.objects() == []
+
+
+def test_termination_discards_the_bytes(storage_backend, agency_team, api):
+    client = api(user=agency_team().editor)
+    data = os.urandom(6 * 1024 * 1024)
+    location = _create(client, len(data) * 2)["Location"]
+    assert _patch(client, location, 0, data).status_code == 204
+    path = location.split("testserver", 1)[-1]
+    assert client.client.delete(path, **TUS).status_code == 204
+    assert _head(client, location).status_code == 404
+    assert nothing_stored(storage_backend) and not MediaUpload.objects.exists()
+
+
+def test_protocol_errors(local_storage, settings, agency_team, api):
+    client = api(user=agency_team().editor)
+    settings.HUB_MEDIA_MAX_RESUMABLE = 1000
+    assert_problem(_create(client, 1001), 413, "payload_too_large")
+    missing = client.client.post("/api/v1/media/uploads/", HTTP_UPLOAD_LENGTH="10")
+    assert_problem(missing, 412, "tus_version")
+    assert missing["Tus-Version"] == "1.0.0"
+    assert_problem(
+        client.client.post("/api/v1/media/uploads/", HTTP_UPLOAD_LENGTH="-3", **TUS),
+        400,
+        "validation_failed",
+    )
+    bad_metadata = client.client.post(
+        "/api/v1/media/uploads/",
+        HTTP_UPLOAD_LENGTH="10",
+        HTTP_UPLOAD_METADATA=_metadata(visibility="rahasia"),
+        **TUS,
+    )
+    assert_problem(bad_metadata, 400, "validation_failed")
+    location = _create(client, 10)["Location"]
+    wrong_type = client.client.generic(
+        "PATCH",
+        location.split("testserver", 1)[-1],
+        b"0123456789",
+        content_type="application/octet-stream",
+        HTTP_UPLOAD_OFFSET="0",
+        **TUS,
+    )
+    assert_problem(wrong_type, 415, "tus_content_type")
+    discovery = client.client.options("/api/v1/media/uploads/")
+    assert discovery.status_code == 204
+    assert discovery["Tus-Version"] == "1.0.0"
+    assert discovery["Tus-Extension"] == "creation,termination"
+    assert discovery["Tus-Max-Size"] == "1000"
+
+
+def test_another_agency_cannot_touch_an_upload(local_storage, agency_team, api):
+    owner, other = agency_team(), agency_team()
+    location = _create(api(user=owner.editor), 100)["Location"]
+    stranger = api(user=other.editor)
+    assert _head(stranger, location).status_code == 404
+    assert_problem(_patch(stranger, location, 0, b"x" * 100), 404, "not_found")
+    assert_problem(_create(api(user=owner.viewer), 100), 403, "permission_denied")
