@@ -7,11 +7,11 @@ STAMP := $(VENV)/.requirements.sha256
 .PHONY: run test lint bench venv schema clean system-deps
 
 # Debian tools the media pipeline runs (video posters, PDF pages) and the benchmark load tool.
-SYSTEM_TOOLS := ffprobe ffmpeg pdftoppm pdfinfo
+SYSTEM_TOOLS := ffprobe ffmpeg pdftoppm pdfinfo rsvg-convert
 system-deps:
 	@for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils librsvg2-bin; \
 	fi
 
 # (Re)install requirements only when requirements.txt changed.

@@ -231,12 +231,14 @@ HUB_MEDIA_URL_TTL = env("HUB_MEDIA_URL_TTL", 300, int)  # seconds a private URL 
 HUB_MEDIA_UPLOAD_EXPIRY_HOURS = env("HUB_MEDIA_UPLOAD_EXPIRY_HOURS", 24, int)
 HUB_MEDIA_ORPHAN_GRACE_HOURS = env("HUB_MEDIA_ORPHAN_GRACE_HOURS", 24, int)
 HUB_MEDIA_NEAR_DISTANCE = env("HUB_MEDIA_NEAR_DISTANCE", 10, int)  # pHash bits for "near"
-# Media fields named `kind` and `status` would otherwise rename the existing
-# KindEnum (regions) and StatusEnum (agencies) in the OpenAPI document.
+# Media enums get their own names; `kind` and `status` would otherwise rename
+# the existing KindEnum (regions) and StatusEnum (agencies) in the OpenAPI document.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "MediaKindEnum": "media_store.models.MediaAsset.Kind",
         "MediaStatusEnum": "media_store.models.MediaAsset.Status",
+        "MediaVisibilityEnum": "media_store.models.MediaAsset.Visibility",
+        "MediaLegalBasisEnum": "media_store.models.MediaAsset.LegalBasis",
         "KindEnum": "agencies.models.Region.Kind",
         "StatusEnum": "agencies.models.Agency.Status",
     }

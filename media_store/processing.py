@@ -11,6 +11,7 @@ original survives into it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -105,19 +106,20 @@ def open_for_rendering(source: Path | io.BytesIO, *, max_pixels: int) -> Image.I
         image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
     try:
         image = ImageOps.exif_transpose(image)
+        alpha = image.mode in ("RGBA", "LA", "La", "RGBa", "PA") or "transparency" in image.info
         icc = image.info.get("icc_profile")
-        if image.mode in ("P", "PA"):
-            image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-        if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA" if image.mode in ("LA", "La", "RGBa") else "RGB")
-        if icc:
-            try:
-                source_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if icc and image.mode in ("RGB", "RGBA", "CMYK", "L"):
+            # Print files come in CMYK with a profile: convert colours, not just
+            # channels. An unusable profile leaves the channels to convert as they are.
+            with contextlib.suppress(ImageCms.PyCMSError, OSError):
                 image = ImageCms.profileToProfile(
-                    image, source_profile, _SRGB, outputMode=image.mode
+                    image,
+                    ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                    _SRGB,
+                    outputMode="RGBA" if image.mode == "RGBA" else "RGB",
                 )
-            except (ImageCms.PyCMSError, OSError):
-                pass  # an unusable profile: keep the pixels as they are
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA" if alpha else "RGB")
         image.load()
     except (OSError, SyntaxError, ValueError) as exc:
         raise ProcessingFailed(f"cannot decode image: {exc}") from exc
@@ -233,7 +235,7 @@ def process_svg(path: Path, *, focal, width: int | None, height: int | None) -> 
 # -- video and audio -----------------------------------------------------------------------
 
 
-def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+def _run(args: list[str]) -> subprocess.CompletedProcess:
     try:
         result = subprocess.run(
             args, capture_output=True, timeout=TOOL_TIMEOUT, check=False, stdin=subprocess.DEVNULL

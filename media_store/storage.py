@@ -433,7 +433,7 @@ class _S3Writer(ObjectWriter):
             self._send_part()
 
     def _take(self) -> bytes:
-        data = b"".join(self.chunks)
+        data = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
         self.chunks, self.filled = [], 0
         return data
 

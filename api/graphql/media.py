@@ -27,6 +27,9 @@ from media_store.rules import is_public
 class MediaRenditionType(graphene.ObjectType):
     """A metadata-free derived file: one preset (e.g. `square`) in one format."""
 
+    class Meta:
+        name = "MediaRendition"
+
     name = graphene.String(
         required=True,
         description="thumbnail, web, square, portrait, story, landscape or link_preview.",
@@ -160,12 +163,20 @@ class MediaAssetType(DjangoObjectType):
 
 
 class MediaMatchType(graphene.ObjectType):
+    """An asset whose picture is like the one looked up."""
+
+    class Meta:
+        name = "MediaMatch"
+
     asset = graphene.Field(MediaAssetType, required=True)
     distance = graphene.Int(required=True, description="Differing pHash bits (0 = identical).")
 
 
 class MediaLookupType(graphene.ObjectType):
     """Official assets matching a file: same bytes (exact) or a similar picture (near)."""
+
+    class Meta:
+        name = "MediaLookup"
 
     exact = graphene.List(graphene.NonNull(MediaAssetType), required=True)
     near = graphene.List(graphene.NonNull(MediaMatchType), required=True)

@@ -15,6 +15,7 @@ import http.client
 import io
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -283,7 +284,7 @@ def main() -> None:
                 if size >= 1000 * MB:
                     with RssSampler(hub.pid) as sampler:
                         elapsed, status = _upload(port, key, path)
-                    growth = sampler.growth()
+                    growth = max(growth or 0, sampler.growth())
                 else:
                     elapsed, status = _upload(port, key, path)
                 if status != 201:
@@ -320,6 +321,7 @@ def main() -> None:
             hub.terminate()
             hub.wait(30)
         server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
