@@ -6,7 +6,6 @@ import graphene
 from django.db.models import Prefetch
 from graphene import relay
 from graphene_django import DjangoObjectType
-from graphene_django.filter import DjangoFilterConnectionField
 from graphene_django.utils import bypass_get_queryset
 
 from agencies import policy
@@ -30,6 +29,7 @@ from agencies.services import (
     membership_create,
     membership_delete,
 )
+from api.graphql.connections import HubConnectionField
 from api.graphql.errors import MutationError, hub_mutation
 from hub.errors import NotFound
 
@@ -247,12 +247,12 @@ class ApiClientType(DjangoObjectType):
 
 class Query(graphene.ObjectType):
     region = graphene.Field(RegionType, code=graphene.String(required=True))
-    regions = DjangoFilterConnectionField(RegionType, description="Official region codes.")
+    regions = HubConnectionField(RegionType, description="Official region codes.")
     agency = graphene.Field(AgencyType, slug=graphene.String(required=True))
-    agencies = DjangoFilterConnectionField(AgencyType, description="Agencies visible to you.")
-    memberships = DjangoFilterConnectionField(MembershipType)
-    api_keys = DjangoFilterConnectionField(ApiKeyType)
-    api_clients = DjangoFilterConnectionField(
+    agencies = HubConnectionField(AgencyType, description="Agencies visible to you.")
+    memberships = HubConnectionField(MembershipType)
+    api_keys = HubConnectionField(ApiKeyType)
+    api_clients = HubConnectionField(
         ApiClientType, description="Keycloak clients of agency systems you may manage."
     )
 

@@ -14,7 +14,6 @@ import graphene
 from graphene import relay
 from graphene.types.generic import GenericScalar
 from graphene_django import DjangoObjectType
-from graphene_django.filter import DjangoFilterConnectionField
 from graphene_django.utils import bypass_get_queryset
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
@@ -52,6 +51,7 @@ from agencies.contacts.services import (
 from agencies.vcard import to_jcard, to_vcard
 from api.errors import language
 from api.graphql.agencies import AgencyType, CountableConnection, RegionType, principal
+from api.graphql.connections import HubConnectionField
 from api.graphql.errors import MutationError, hub_mutation
 from hub.errors import FieldError, NotFound, ValidationFailed
 
@@ -124,7 +124,7 @@ def _selected(info, names: set[str], path: tuple[str, ...] = ()) -> bool:
     return any(walk(node.selection_set, path) for node in info.field_nodes)
 
 
-class LoggedConnectionField(DjangoFilterConnectionField):
+class LoggedConnectionField(HubConnectionField):
     """A filtered connection that logs the personal data of the page it returns, once."""
 
     def __init__(self, *args, note=None, personal=(), **kwargs):
@@ -527,7 +527,7 @@ class Query(graphene.ObjectType):
         graphene.NonNull(ShortCodeType), required=True, description="The short-code allow-list."
     )
     office = graphene.Field(OfficeType, id=graphene.Int(required=True))
-    offices = DjangoFilterConnectionField(OfficeType, description="Agencies' offices.")
+    offices = HubConnectionField(OfficeType, description="Agencies' offices.")
     post = graphene.Field(PostType, id=graphene.Int(required=True))
     posts = LoggedConnectionField(
         PostType,

@@ -14,13 +14,13 @@ from django.db.models import Prefetch
 from graphene import relay
 from graphene.types.generic import GenericScalar
 from graphene_django import DjangoObjectType
-from graphene_django.filter import DjangoFilterConnectionField
 from graphene_django.utils import bypass_get_queryset
 
 from agencies import policy
 from agencies.models import Agency
 from api.errors import language
 from api.graphql.agencies import CountableConnection, principal
+from api.graphql.connections import HubConnectionField
 from api.graphql.errors import MutationError, hub_mutation
 from hub.errors import FieldError, NotFound, ValidationFailed
 from hub.facts import documents, links, selectors, services
@@ -516,20 +516,20 @@ class VerificationType(graphene.ObjectType):
 class Query(graphene.ObjectType):
     verdicts = graphene.List(graphene.NonNull(VerdictType), required=True)
     claim = graphene.Field(ClaimType, id=graphene.Int(required=True))
-    claims = DjangoFilterConnectionField(ClaimType, description="Claims visible to you.")
+    claims = HubConnectionField(ClaimType, description="Claims visible to you.")
     claim_lookup = graphene.Field(
         ClaimLookupType,
         url=graphene.String(required=True),
         description="Has this link been clarified? (tracking parameters and case ignored)",
     )
     clarification = graphene.Field(ClarificationType, id=graphene.Int(required=True))
-    clarifications = DjangoFilterConnectionField(
+    clarifications = HubConnectionField(
         ClarificationType, description="Clarifications visible to you (withdrawn: ask status)."
     )
     bulletin = graphene.Field(
         BulletinType, id=graphene.Int(), identifier=graphene.String(description="CAP identifier.")
     )
-    bulletins = DjangoFilterConnectionField(BulletinType, description="Bulletins visible to you.")
+    bulletins = HubConnectionField(BulletinType, description="Bulletins visible to you.")
     search = graphene.Field(
         SearchResultType,
         q=graphene.String(required=True),

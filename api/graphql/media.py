@@ -11,11 +11,11 @@ import graphene
 from django.db.models import Prefetch
 from graphene import relay
 from graphene_django import DjangoObjectType
-from graphene_django.filter import DjangoFilterConnectionField
 from graphene_django.utils import bypass_get_queryset
 
 from agencies import policy
 from api.graphql.agencies import CountableConnection, principal
+from api.graphql.connections import HubConnectionField
 from api.graphql.errors import MutationError, hub_mutation
 from hub.errors import NotFound
 from media_store import delivery, selectors, services
@@ -186,8 +186,8 @@ class Query(graphene.ObjectType):
     media_asset = graphene.Field(
         MediaAssetType, id=graphene.Int(required=True, description="The asset's database id.")
     )
-    media_assets = DjangoFilterConnectionField(MediaAssetType, description="Assets visible to you.")
-    media_collections = DjangoFilterConnectionField(MediaCollectionType)
+    media_assets = HubConnectionField(MediaAssetType, description="Assets visible to you.")
+    media_collections = HubConnectionField(MediaCollectionType)
     media_lookup = graphene.Field(
         MediaLookupType,
         sha256=graphene.String(description="SHA-256 of the file (hex)."),

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from graphene_django.views import GraphQLView
+from functools import lru_cache
+
+from django.conf import settings
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
+from graphene_django.views import GraphQLView, HttpError
+from graphql import DocumentNode, ExecutionResult, OperationType, execute, get_operation_ast, parse
+from graphql.validation import validate
 from rest_framework.request import Request
 
 from agencies import policy
 from api.auth import ApiKeyAuthentication, KeycloakTokenAuthentication, SessionAuthentication
 from api.errors import problem_response, to_hub_error
+from api.graphql.execution import HubExecutionContext
 from api.graphql.limits import validation_rules
 from hub import request_context
 
@@ -25,6 +32,40 @@ def resolve_principal(request) -> policy.Principal:
         if result is not None:
             return result[0]
     return policy.ANONYMOUS
+
+
+# Documents longer than this are parsed and validated on every request, never kept.
+CACHEABLE_QUERY_LENGTH = 20_000
+
+
+@lru_cache(maxsize=512)
+def _checked(schema, query: str, max_depth: int, max_cost: int) -> DocumentNode | None:
+    """A parsed document that passed validation (None when it did not: not kept as such)."""
+    try:
+        document = parse(query)
+    except Exception:  # noqa: BLE001 - reported by the uncached path
+        return None
+    return None if validate(schema, document, validation_rules()) else document
+
+
+def checked_document(schema, query: str) -> tuple[DocumentNode | None, list]:
+    """Parse and validate `query` against the hub's rules; valid documents are reused.
+
+    Agency systems send the same few queries over and over: parsing and validating
+    them again would cost more than executing them. Only valid documents are
+    cached (keyed by the text and the depth/cost limits in force), so an invalid
+    query is always answered with its errors.
+    """
+    limits = (settings.HUB_GRAPHQL_MAX_DEPTH, settings.HUB_GRAPHQL_MAX_COST)
+    if len(query) <= CACHEABLE_QUERY_LENGTH:
+        document = _checked(schema, query, *limits)
+        if document is not None:
+            return document, []
+    try:
+        document = parse(query)
+    except Exception as exc:  # noqa: BLE001 - a syntax error is the caller's answer
+        return None, [exc]
+    return document, validate(schema, document, validation_rules())
 
 
 class HubGraphQLView(GraphQLView):
@@ -47,6 +88,47 @@ class HubGraphQLView(GraphQLView):
             extensions.setdefault("code", "internal_error")
         return formatted
 
+    def execute_graphql_request(
+        self, request, data, query, variables, operation_name, show_graphiql=False
+    ):
+        """graphene-django's request execution, with validated documents reused."""
+        if not query:
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseBadRequest("Must provide query string."))
+        schema = self.schema.graphql_schema
+        document, errors = checked_document(schema, query)
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        operation = get_operation_ast(document, operation_name)
+        if (
+            request.method.lower() == "get"
+            and operation is not None
+            and operation.operation != OperationType.QUERY
+        ):
+            if show_graphiql:
+                return None
+            raise HttpError(
+                HttpResponseNotAllowed(
+                    ["POST"],
+                    f"Can only perform a {operation.operation.value} operation from a POST"
+                    " request.",
+                )
+            )
+        try:
+            return execute(
+                schema,
+                document,
+                root_value=self.get_root_value(request),
+                context_value=self.get_context(request),
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=self.get_middleware(request),
+                execution_context_class=HubExecutionContext,
+            )
+        except Exception as exc:  # noqa: BLE001 - reported as a GraphQL error, as graphene does
+            return ExecutionResult(errors=[exc])
+
     def dispatch(self, request, *args, **kwargs):
         try:
             request.principal = resolve_principal(request)
@@ -56,5 +138,4 @@ class HubGraphQLView(GraphQLView):
                 raise
             return problem_response(error, request)
         request_context.set_principal(request.principal)
-        self.validation_rules = validation_rules()
         return super().dispatch(request, *args, **kwargs)

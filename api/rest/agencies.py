@@ -193,6 +193,7 @@ class RegionViewSet(ResourceViewSet):
 
     resource = REGION
     model = Region
+    compiled_lists = True
     filterset_class = RegionFilterSet
     ordering = ("code",)
     lookup_field = "code"
@@ -226,6 +227,7 @@ class AgencyViewSet(ResourceViewSet):
 
     resource = AGENCY
     model = Agency
+    compiled_lists = True
     filterset_class = AgencyFilterSet
     ordering = ("name", "id")
     lookup_field = "slug"
@@ -251,6 +253,7 @@ class MembershipViewSet(ResourceViewSet):
 
     resource = MEMBERSHIP
     model = Membership
+    compiled_lists = True
     filterset_class = MembershipFilterSet
     ordering = ("id",)
     lookup_field = "pk"
@@ -279,6 +282,7 @@ class ApiKeyViewSet(ResourceViewSet):
 
     resource = API_KEY
     model = ApiKey
+    compiled_lists = True
     filterset_class = ApiKeyFilterSet
     ordering = ("id",)
     lookup_field = "pk"
@@ -343,6 +347,7 @@ class ApiClientViewSet(ResourceViewSet):
 
     resource = API_CLIENT
     model = ApiClient
+    compiled_lists = True
     filterset_class = ApiClientFilterSet
     ordering = ("id",)
     lookup_field = "pk"

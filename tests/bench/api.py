@@ -2,7 +2,10 @@
 
 Both the hub and the floor are served by gunicorn with the options `make run`
 uses (same worker and thread counts), on the same PostgreSQL, loaded by `wrk`
-on loopback. Prints req/s, p50, p99 and the hub/floor throughput ratio.
+on loopback. The floor (tests/bench/floor.py) runs the very statements the hub
+runs for each scenario (captured from the hub when the benchmark starts) and
+answers the same JSON document; the benchmark refuses to measure if the two
+documents differ. Prints req/s, p50, p99 and the hub/floor throughput ratio.
 Target: the hub at >= 50% of the floor at 8 clients.
 """
 
@@ -33,23 +36,26 @@ AGENCIES_GQL = (
     " region { code name level kind } } } } }"
 )
 
+# (label, floor shape, method, hub path, GraphQL query, keyset ordering)
 SCENARIOS = [
     (
         "regions REST",
+        "regions_rest",
         "GET",
         "/api/v1/regions/?parent=35&limit=50",
         None,
-        "/regions?parent=35&limit=50",
+        ["code"],
     ),
     (
         "agencies REST expand=region",
+        "agencies_rest",
         "GET",
         "/api/v1/agencies/?limit=50&expand=region",
         None,
-        "/agencies?limit=50",
+        ["name", "id"],
     ),
-    ("regions GraphQL", "POST", "/graphql", REGIONS_GQL, "/regions?parent=35&limit=50"),
-    ("agencies GraphQL", "POST", "/graphql", AGENCIES_GQL, "/agencies?limit=50"),
+    ("regions GraphQL", "regions_graphql", "POST", "/graphql", REGIONS_GQL, []),
+    ("agencies GraphQL", "agencies_graphql", "POST", "/graphql", AGENCIES_GQL, []),
 ]
 
 
@@ -88,6 +94,49 @@ def _prepare() -> None:
     from django.db import connections
 
     connections.close_all()
+
+
+def _floor_plan(hub_port: int) -> dict:
+    """Each scenario's SQL exactly as the hub runs it, captured from the hub itself."""
+    from django.db import connection, connections
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    plan = {}
+    with override_settings(ALLOWED_HOSTS=["127.0.0.1"]):
+        client = Client(HTTP_HOST=f"127.0.0.1:{hub_port}")
+        for _label, name, method, path, query, ordering in SCENARIOS:
+            client.get("/healthz")  # the connection is open: only the scenario's SQL is seen
+            with CaptureQueriesContext(connection) as captured:
+                if method == "GET":
+                    response = client.get(path)
+                else:
+                    response = client.post(
+                        path, json.dumps({"query": query}), content_type="application/json"
+                    )
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}: {response.content!r}")
+            statements = [entry["sql"] for entry in captured.captured_queries]
+            main = next(i for i, sql in enumerate(statements) if "COUNT(" not in sql[:40])
+            separator = "&" if "?" in path else "?"
+            plan[name] = {
+                "statements": statements,
+                "rows_from": main,
+                "limit": 50,
+                "ordering": ordering,
+                "next_prefix": f"http://127.0.0.1:{hub_port}{path}{separator}cursor=",
+            }
+    connections.close_all()
+    return plan
+
+
+def _fetch(url: str, method: str, query: str | None) -> bytes:
+    data = None if query is None else json.dumps({"query": query}).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()
 
 
 def _serve(args: list[str], port: int, env: dict) -> subprocess.Popen:
@@ -143,6 +192,11 @@ def main() -> None:
         "HUB_LOG_LEVEL": "WARNING",
     }
     hub_port, floor_port = _free_port(), _free_port()
+    scratch = tempfile.mkdtemp(prefix="simpul-bench-")
+    plan_path = Path(scratch) / "floor-plan.json"
+    plan = _floor_plan(hub_port)
+    plan_path.write_text(json.dumps(plan))
+    env["BENCH_FLOOR_PLAN"] = str(plan_path)
     hub = _serve([sys.executable, "-m", "hub", "serve", "--no-worker"], hub_port, env)
     from hub.management.commands.serve import gunicorn_options
 
@@ -167,20 +221,30 @@ def main() -> None:
             f"\nRead path: {options['workers']} gunicorn workers x {options['threads']} threads, "
             f"{DURATION}s per cell, wrk on loopback\n"
         )
+        for label, name, method, hub_path, query, _ordering in SCENARIOS:
+            mine = _fetch(f"http://127.0.0.1:{hub_port}{hub_path}", method, query)
+            base = _fetch(f"http://127.0.0.1:{floor_port}/{name}", "GET", None)
+            if json.loads(mine) != json.loads(base):
+                raise SystemExit(f"{label}: the floor's JSON differs from the hub's; not measuring")
+            print(
+                f"{label:30} same JSON from both ({len(mine)} vs {len(base)} bytes), "
+                f"{len(plan[name]['statements'])} SQL statement(s) each"
+            )
+        print()
         header = (
             f"{'scenario':30} {'clients':>7} | {'hub req/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
             f" | {'floor req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>6}"
         )
         print(header)
         print("-" * len(header))
-        for name, method, hub_path, body, floor_path in SCENARIOS:
+        for label, name, method, hub_path, query, _ordering in SCENARIOS:
             for clients in CLIENTS:
-                mine = _wrk(f"http://127.0.0.1:{hub_port}{hub_path}", method, body, clients)
-                base = _wrk(f"http://127.0.0.1:{floor_port}{floor_path}", "GET", None, clients)
+                mine = _wrk(f"http://127.0.0.1:{hub_port}{hub_path}", method, query, clients)
+                base = _wrk(f"http://127.0.0.1:{floor_port}/{name}", "GET", None, clients)
                 ratio = mine["rps"] / base["rps"] if base["rps"] else 0.0
                 flag = " errors!" if mine["errors"] or base["errors"] else ""
                 print(
-                    f"{name:30} {clients:>7} | {mine['rps']:>9.0f} {mine['p50']:>7.1f}"
+                    f"{label:30} {clients:>7} | {mine['rps']:>9.0f} {mine['p50']:>7.1f}"
                     f" {mine['p99']:>7.1f} | {base['rps']:>11.0f} {base['p50']:>7.1f}"
                     f" {base['p99']:>7.1f} | {ratio:>5.0%}{flag}"
                 )
@@ -189,6 +253,7 @@ def main() -> None:
         for process in (hub, floor):
             process.terminate()
             process.wait(20)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,30 +1,22 @@
-"""The floor for the API benchmark: the same SQL and the same JSON with nothing else.
+"""The floor for the API benchmark: the hub's SQL and the hub's JSON with nothing else.
 
-A minimal WSGI app with one psycopg connection per thread, encoding with orjson.
-The hub's read path is measured against this in the same run.
+A minimal WSGI app: one psycopg connection per thread, the statements the hub
+ran for the scenario (captured from the hub itself when the benchmark starts,
+read from the file named by ``BENCH_FLOOR_PLAN``), rows shaped into the same
+JSON document the hub answers, encoded with orjson. The benchmark checks that
+both answer equal documents before it measures anything.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
-from urllib.parse import parse_qs
 
 import orjson
 import psycopg
 
 _local = threading.local()
-
-REGIONS_SQL = (
-    "SELECT code, name, level, kind, parent_id FROM agencies_region"
-    " WHERE parent_id = %s ORDER BY code LIMIT %s"
-)
-AGENCIES_SQL = (
-    "SELECT a.id, a.slug, a.name, a.acronym, a.type, a.region_id, a.status,"
-    " r.code, r.name, r.level, r.kind"
-    " FROM agencies_agency a LEFT JOIN agencies_region r ON r.code = a.region_id"
-    " WHERE a.status = 'active' ORDER BY a.name, a.id LIMIT %s"
-)
 
 
 def _conn() -> psycopg.Connection:
@@ -33,44 +25,155 @@ def _conn() -> psycopg.Connection:
     return _local.conn
 
 
-def _regions(query: dict) -> dict:
-    limit = int(query.get("limit", ["50"])[0])
-    rows = _conn().execute(REGIONS_SQL, [query.get("parent", [""])[0], limit + 1]).fetchall()
+def _load_plan() -> dict:
+    path = os.environ.get("BENCH_FLOOR_PLAN")
+    if not path:
+        return {}
+    with open(path, "rb") as handle:
+        return orjson.loads(handle.read())
+
+
+class Columns:
+    """Column positions by name in a result (the n-th column of that name)."""
+
+    def __init__(self, description):
+        self.names = [column.name for column in description]
+
+    def __call__(self, name: str, nth: int = 0) -> int:
+        positions = [i for i, column in enumerate(self.names) if column == name]
+        return positions[nth]
+
+
+def _next(cols, rows, spec) -> str | None:
+    """The hub's next-page link: its cursor is the last row's ordering values."""
+    limit = spec["limit"]
+    if len(rows) <= limit:
+        return None
+    values = [rows[limit - 1][cols(name)] for name in spec["ordering"]]
+    cursor = base64.urlsafe_b64encode(orjson.dumps(values, default=str)).decode().rstrip("=")
+    return spec["next_prefix"] + cursor
+
+
+def regions_rest(cols, rows, spec):
+    code, name, level, kind, parent = (
+        cols(n) for n in ("code", "name", "level", "kind", "parent_id")
+    )
+    limit = spec["limit"]
     results = [
-        {"code": c, "name": n, "level": lv, "kind": k, "parent": p} for c, n, lv, k, p in rows
+        {"code": r[code], "name": r[name], "level": r[level], "kind": r[kind], "parent": r[parent]}
+        for r in rows[:limit]
     ]
-    return {"results": results[:limit], "next": None}
+    return {"results": results, "next": _next(cols, rows, spec)}
 
 
-def _agencies(query: dict) -> dict:
-    limit = int(query.get("limit", ["50"])[0])
-    rows = _conn().execute(AGENCIES_SQL, [limit + 1]).fetchall()
-    results = [
+def _government(domain: str) -> bool:
+    return domain == "go.id" or domain.endswith(".go.id")
+
+
+def agencies_rest(cols, rows, spec):
+    names = [
+        "id",
+        "slug",
+        "name",
+        "acronym",
+        "type",
+        "parent__slug",
+        "official_domains",
+        "website",
+        "status",
+        "identifiers",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+    at = {name: cols(name) for name in names}
+    region = [cols(f"region__{part}") for part in ("code", "name", "level", "kind")]
+    limit = spec["limit"]
+    results = []
+    for r in rows[:limit]:
+        item = {name: r[at[name]] for name in names}
+        item["parent"] = item.pop("parent__slug")
+        nested = dict(zip(("code", "name", "level", "kind"), (r[i] for i in region), strict=True))
+        item["region"] = None if all(v is None for v in nested.values()) else nested
+        item["non_government_domains"] = [d for d in item["official_domains"] if not _government(d)]
+        results.append(item)
+    return {"results": results, "next": _next(cols, rows, spec)}
+
+
+def regions_graphql(cols, rows, spec):
+    code, name, level, kind, parent = (
+        cols("code"),
+        cols("name"),
+        cols("level"),
+        cols("kind"),
+        cols("code", 1),
+    )
+    edges = [
         {
-            "id": row[0],
-            "slug": row[1],
-            "name": row[2],
-            "acronym": row[3],
-            "type": row[4],
-            "status": row[6],
-            "region": None
-            if row[7] is None
-            else {"code": row[7], "name": row[8], "level": row[9], "kind": row[10]},
+            "node": {
+                "code": r[code],
+                "name": r[name],
+                "level": r[level],
+                "kind": r[kind].upper(),
+                "parent": {"code": r[parent]},
+            }
         }
-        for row in rows
+        for r in rows
     ]
-    return {"results": results[:limit], "next": None}
+    return {"data": {"regions": {"edges": edges}}}
+
+
+def agencies_graphql(cols, rows, spec):
+    at = {n: cols(n) for n in ("id", "slug", "name", "acronym", "type", "status")}
+    region = [cols("code"), cols("name", 1), cols("level"), cols("kind")]
+    edges = []
+    for r in rows:
+        node = {
+            "databaseId": r[at["id"]],
+            "slug": r[at["slug"]],
+            "name": r[at["name"]],
+            "acronym": r[at["acronym"]],
+            "type": r[at["type"]].upper(),
+            "status": r[at["status"]].upper(),
+            "region": None
+            if r[region[0]] is None
+            else {
+                "code": r[region[0]],
+                "name": r[region[1]],
+                "level": r[region[2]],
+                "kind": r[region[3]].upper(),
+            },
+        }
+        edges.append({"node": node})
+    return {"data": {"agencies": {"edges": edges}}}
+
+
+SHAPES = {
+    "regions_rest": regions_rest,
+    "agencies_rest": agencies_rest,
+    "regions_graphql": regions_graphql,
+    "agencies_graphql": agencies_graphql,
+}
+PLAN = _load_plan()
+
+
+def answer(name: str) -> bytes:
+    """Run the scenario's statements in order and encode the document from the main one."""
+    spec = PLAN[name]
+    with _conn().cursor() as cursor:
+        for index, statement in enumerate(spec["statements"]):
+            cursor.execute(statement)
+            if index == spec["rows_from"]:
+                rows = cursor.fetchall()
+                cols = Columns(cursor.description)
+    return orjson.dumps(SHAPES[name](cols, rows, spec))
 
 
 def application(environ, start_response):
-    path = environ["PATH_INFO"]
-    query = parse_qs(environ.get("QUERY_STRING", ""))
-    if path.startswith("/regions"):
-        body = orjson.dumps(_regions(query))
-    elif path.startswith("/agencies"):
-        body = orjson.dumps(_agencies(query))
-    else:
+    name = environ["PATH_INFO"].strip("/")
+    if name not in PLAN:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
+    body = answer(name)
     start_response("200 OK", [("Content-Type", "application/json")])
     return [body]

@@ -1,4 +1,5 @@
 import errno
+import gc
 import signal
 import socket
 import subprocess
@@ -25,6 +26,17 @@ def ensure_port_free(host: str, port: int) -> None:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
+def settle_worker(worker) -> None:
+    """Freeze what loading the app created: it lives as long as the worker.
+
+    The cyclic garbage collector then stops rescanning Django's, DRF's and the
+    GraphQL schema's long-lived objects on every full collection, which
+    otherwise costs the read path about a millisecond per request on average.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def gunicorn_options(host: str, port: int) -> dict:
     """The production server's settings; `make bench` serves with exactly these."""
     return {
@@ -39,6 +51,7 @@ def gunicorn_options(host: str, port: int) -> dict:
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "simpul-web",
+        "post_worker_init": settle_worker,
     }
 
 
