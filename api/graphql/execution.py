@@ -79,9 +79,16 @@ def plain_leaf(parent_type: GraphQLObjectType, name: str) -> PlainLeaf | None:
     return plan
 
 
+def _never_awaitable(_value: Any) -> bool:
+    return False
+
+
 class HubExecutionContext(ExecutionContext):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The hub executes synchronously (WSGI, Django ORM): no resolver returns an
+        # awaitable, so the check graphql-core makes on every single value is skipped.
+        self.is_awaitable = _never_awaitable
         manager = self.middleware_manager
         # Middleware wraps every resolver: then no field may skip its resolver.
         self.shortcut = manager is None or not manager.middlewares

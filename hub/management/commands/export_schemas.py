@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
 
@@ -11,13 +12,15 @@ API_DOCS = Path(settings.BASE_DIR) / "docs" / "api"
 
 
 def openapi_yaml() -> str:
-    """The OpenAPI 3 document as served at /api/v1/schema/."""
-    document = SchemaGenerator().get_schema(request=None, public=True)
-    return OpenApiYamlRenderer().render(document, renderer_context={}).decode()
+    """The OpenAPI 3 document as served at /api/v1/schema/, in the hub's default language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        document = SchemaGenerator().get_schema(request=None, public=True)
+        return OpenApiYamlRenderer().render(document, renderer_context={}).decode()
 
 
 def graphql_sdl() -> str:
-    return str(schema).rstrip() + "\n"
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(schema).rstrip() + "\n"
 
 
 class Command(BaseCommand):
