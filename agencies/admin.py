@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 
 from agencies import policy
 from agencies.models import Agency, ApiClient, ApiKey, Membership, Region
@@ -33,6 +34,9 @@ def principal_of(request) -> policy.Principal:
 
 class PolicyAdmin(admin.ModelAdmin):
     """Rows and permissions come from the access policy, not Django's model permissions."""
+
+    # A web address typed without a scheme is an https one (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return policy.visible_to(principal_of(request), super().get_queryset(request))
@@ -85,6 +89,13 @@ def _service_data(form) -> dict:
     return data
 
 
+def https_formfield(db_field, **kwargs):
+    """Form fields as Django makes them, a web address without a scheme read as https."""
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return db_field.formfield(**kwargs)
+
+
 class AgencyForm(forms.ModelForm):
     """Validated by the same rules as the API (region level, domains, slug…)."""
 
@@ -100,6 +111,7 @@ class AgencyForm(forms.ModelForm):
 
     class Meta:
         model = Agency
+        formfield_callback = https_formfield
         fields = [
             "name",
             "acronym",

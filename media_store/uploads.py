@@ -11,7 +11,9 @@ connection) is detected and discarded, never stored as a truncated file.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -29,8 +31,9 @@ from media_store.storage import ObjectWriter, Storage
 try:
     from gunicorn.http.body import Body as _GunicornBody
     from gunicorn.http.body import LengthReader as _GunicornLengthReader
+    from gunicorn.http.unreader import SocketUnreader as _GunicornSocketUnreader
 except ImportError:  # served by another WSGI server
-    _GunicornBody = _GunicornLengthReader = None
+    _GunicornBody = _GunicornLengthReader = _GunicornSocketUnreader = None
 
 log = logging.getLogger(__name__)
 
@@ -140,15 +143,58 @@ class StorageUploadHandler(FileUploadHandler):
             self.receiver.abort()
 
 
+class _SocketBodyReader:
+    """``read(size)`` of a gunicorn request body straight from the client's socket.
+
+    gunicorn's own reader receives 8 KiB at a time and copies every piece
+    through two buffers; this one receives into one buffer per read and copies
+    once. Bytes gunicorn already took off the socket come first; it never reads
+    past the body (``Content-Length``) and keeps gunicorn's count of what is
+    left, so the connection stays usable for the next request.
+    """
+
+    def __init__(self, reader):
+        self.reader = reader  # gunicorn LengthReader over a SocketUnreader
+        self.unreader = reader.unreader
+        self.buffer = bytearray()
+
+    def read(self, size: int) -> bytes:
+        size = min(size, self.reader.length)
+        if size <= 0:
+            return b""
+        pending = self.unreader.buf
+        pending.seek(0, os.SEEK_END)
+        if pending.tell():
+            data = pending.getvalue()
+            self.unreader.buf = io.BytesIO()
+            self.unreader.buf.write(data[size:])
+            data = data[:size]
+        else:
+            if len(self.buffer) < size:
+                self.buffer = bytearray(size)
+            view = memoryview(self.buffer)
+            received = 0
+            try:
+                while received < size:
+                    count = self.unreader.sock.recv_into(view[received:size])
+                    if not count:
+                        break
+                    received += count
+                data = bytes(view[:received])
+            finally:
+                view.release()
+        self.reader.length -= len(data)
+        return data
+
+
 def body_reader(request: HttpRequest) -> Callable[[int], bytes]:
     """A ``read(size)`` for the request body that keeps large reads large.
 
     gunicorn's ``wsgi.input`` serves every read in 1 KiB steps, each through a
     fresh buffer: reading a large upload that way costs more CPU than hashing and
     storing it. When the body is such a stream and nothing was read from it yet,
-    read through its length-limited reader, which answers a read in one piece
-    (and still never goes past Content-Length). Other servers' streams are read
-    as they are.
+    read it from the socket in large pieces (never past Content-Length). Other
+    servers' streams are read as they are.
     """
     stream = request.META.get("wsgi.input")
     if (
@@ -159,6 +205,8 @@ def body_reader(request: HttpRequest) -> Callable[[int], bytes]:
         and not request._read_started
     ):
         request._read_started = True  # Django must not read this body again
+        if isinstance(stream.reader.unreader, _GunicornSocketUnreader):
+            return _SocketBodyReader(stream.reader).read
         return stream.reader.read
     return request.read
 
