@@ -91,6 +91,8 @@ class SessionAuthentication(authentication.SessionAuthentication):
     """Staff signed in through the web (admin, portal): session cookie plus CSRF."""
 
     def authenticate(self, request):
+        if settings.SESSION_COOKIE_NAME not in request._request.COOKIES:
+            return None  # no session to look up (agency systems, anonymous readers)
         user = getattr(request._request, "user", None)
         if not user or not user.is_active:
             return None

@@ -77,8 +77,9 @@ def django_database(url: str) -> dict:
         )
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     host = query.pop("host", None) or parts.hostname or ""
+    query["prepare_threshold"] = _prepare_threshold(query.get("prepare_threshold", "5"))
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "hub.postgresql",
         "NAME": unquote(parts.path.lstrip("/")) or "postgres",
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
@@ -88,6 +89,23 @@ def django_database(url: str) -> dict:
         "CONN_MAX_AGE": env("HUB_DB_CONN_MAX_AGE", 60, int),
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def _prepare_threshold(value: str) -> int | None:
+    """After how many runs on a connection a repeated read is prepared on the server.
+
+    Only the read path's fully rendered statements are ever prepared (see
+    hub.postgresql). ``prepare_threshold=off`` in DATABASE_URL turns it off, for a
+    transaction pooler that cannot keep prepared statements.
+    """
+    if value.strip().lower() in {"off", "none", "no", "false"}:
+        return None
+    try:
+        return max(int(value), 0)
+    except ValueError:
+        raise ConfigurationError(
+            f"DATABASE_URL prepare_threshold must be a number or off, got {value!r}"
+        ) from None
 
 
 def describe(url: str) -> str:

@@ -14,12 +14,18 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from graphql import execute, parse
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from agencies import policy
 from api.graphql.execution import HubExecutionContext, plain_leaf
 from api.graphql.schema import schema
 from api.graphql.view import checked_document
+from api.negotiation import ContentNegotiation
 from api.plans import CompiledQuery, plans
+from api.renderers import JSONRenderer
+from api.rest.contacts import VCardRenderer
 from hub.management.commands.serve import gunicorn_options
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +242,42 @@ def test_graphql_filters_validate_like_rest(api):
     body = api().gql('{ regions(kind: "bogus", first: 1) { edges { node { code } } } }')
     assert body["data"]["regions"] is None
     assert body["errors"][0]["extensions"]["code"] == "validation_failed"
+
+
+@pytest.mark.parametrize(
+    ("accept", "status", "content_type"),
+    [
+        (None, 200, "application/json"),
+        ("*/*", 200, "application/json"),
+        ("application/json", 200, "application/json"),
+        ("application/json; q=0.9, text/html", 200, "application/json"),
+        ("text/html", 406, "application/problem+json"),
+        ("application/xml, text/plain;q=0.5", 406, "application/problem+json"),
+    ],
+)
+def test_content_negotiation_answers_as_drf_would(api, accept, status, content_type):
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    response = api().get("/api/v1/regions/?parent=35&limit=2", **headers)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == content_type
+    if status == 406:
+        assert response.json()["code"] == "not_acceptable"
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/x", "*/*"),
+        ("/x", "application/json"),
+        ("/x", "text/vcard"),
+        ("/x", "text/vcard;q=0.1, */*"),
+        ("/x?format=json", "*/*"),
+    ],
+)
+def test_the_shortcut_picks_what_drf_picks(path, accept):
+    # vCard exports list vCard first: */* picks it, JSON only when asked for.
+    renderers = [VCardRenderer(), JSONRenderer()]
+    request = Request(APIRequestFactory().get(path, HTTP_ACCEPT=accept))
+    mine = ContentNegotiation().select_renderer(request, renderers)
+    drf = DefaultContentNegotiation().select_renderer(request, renderers)
+    assert (type(mine[0]), mine[1]) == (type(drf[0]), drf[1])
