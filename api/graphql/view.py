@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import orjson
 from django.conf import settings
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
+from django.middleware.csrf import get_token
 from graphene_django.views import GraphQLView, HttpError
 from graphql import DocumentNode, ExecutionResult, OperationType, execute, get_operation_ast, parse
 from graphql.validation import validate
@@ -138,4 +140,15 @@ class HubGraphQLView(GraphQLView):
                 raise
             return problem_response(error, request)
         request_context.set_principal(request.principal)
-        return super().dispatch(request, *args, **kwargs)
+        # graphene-django's dispatch, without its ensure_csrf_cookie: API answers set
+        # no cookie; GraphiQL, the one page that posts back from a browser, gets it.
+        return GraphQLView.dispatch.__wrapped__(self, request, *args, **kwargs)
+
+    def render_graphiql(self, request, **data):
+        get_token(request)  # CsrfViewMiddleware sets the cookie on this response
+        return super().render_graphiql(request, **data)
+
+    def json_encode(self, request, d, pretty=False):
+        if self.pretty or pretty or request.GET.get("pretty"):
+            return super().json_encode(request, d, pretty=True)
+        return orjson.dumps(d)

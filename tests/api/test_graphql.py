@@ -76,3 +76,15 @@ def test_query_errors_carry_codes(api):
 def test_graphiql_in_the_browser(api):
     response = api().client.get("/graphql", HTTP_ACCEPT="text/html")
     assert response.status_code == 200 and b"graphiql" in response.content.lower()
+
+
+def test_api_answers_set_no_cookie_while_graphiql_gets_the_csrf_cookie(api, make_user):
+    query = {"query": '{ regions(parent: "35", first: 1) { edges { node { code name } } } }'}
+    for client in (api(), api(user=make_user(superuser=True))):
+        response = client.client.post("/graphql", query, content_type="application/json")
+        assert response.status_code == 200, response.content
+        assert response.json()["data"]["regions"]["edges"][0]["node"]["code"] == "35.01"
+        assert "csrftoken" not in response.cookies
+
+    page = api().client.get("/graphql", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and "csrftoken" in page.cookies
