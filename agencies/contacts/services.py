@@ -134,19 +134,32 @@ def contact_feed_data(contact: ContactPoint) -> dict[str, Any]:
     return {"id": contact.pk, "agency": contact.agency_id, "restricted": True}
 
 
+# The audit and change-feed name of each kind of record.
+_ENTITIES = {Office: "office", Post: "post", Person: "person", ContactPoint: "contact_point"}
+
+
 def _record(
-    *,
     principal: Principal,
     action: str,
-    entity: str,
     obj: Any,
-    before: dict | None,
-    after: dict | None,
-    change: str,
-    data: dict,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    data: dict | None = None,
 ) -> None:
-    """The audit entry and change event of one write, in the caller's transaction."""
+    """The audit entry and change event of one write, in the caller's transaction.
+
+    `action` is ``<noun>.<verb>``. Without `before` the change is ``created``,
+    without `after` ``deleted`` (its data only the id), else ``updated``; its data
+    is `after` unless given.
+    """
+    entity = _ENTITIES[type(obj)]
     pk = after["id"] if after else before["id"]
+    if after is None:
+        change, data = "deleted", {"id": pk, "deleted": True}
+    else:
+        change = "created" if before is None else "updated"
+        data = after if data is None else data
     audit_record(
         action=action, entity=entity, entity_id=pk, before=before, after=after, principal=principal
     )
@@ -287,16 +300,7 @@ def office_create(*, principal: Principal, agency: Agency, data: dict[str, Any])
     office = Office(agency=agency, **values)
     _save(office)
     after = office_snapshot(office)
-    _record(
-        principal=principal,
-        action="office.create",
-        entity="office",
-        obj=office,
-        before=None,
-        after=after,
-        change="created",
-        data=after,
-    )
+    _record(principal, "office.create", office, after=after)
     return office
 
 
@@ -320,16 +324,7 @@ def office_update(
         office.version += 1
         _save(office)
         after = office_snapshot(office)
-        _record(
-            principal=principal,
-            action="office.update",
-            entity="office",
-            obj=office,
-            before=before,
-            after=after,
-            change="updated",
-            data=after,
-        )
+        _record(principal, "office.update", office, before=before, after=after)
     return office
 
 
@@ -347,16 +342,7 @@ def office_delete(*, principal: Principal, office: Office) -> None:
     before = office_snapshot(office)
     office.delete()
     office.pk = before["id"]
-    _record(
-        principal=principal,
-        action="office.delete",
-        entity="office",
-        obj=office,
-        before=before,
-        after=None,
-        change="deleted",
-        data={"id": before["id"], "deleted": True},
-    )
+    _record(principal, "office.delete", office, before=before)
 
 
 # ---------------------------------------------------------------------------
@@ -374,16 +360,7 @@ def person_create(*, principal: Principal, agency: Agency, data: dict[str, Any])
         raise ValidationFailed(errors=errors)
     person = Person.objects.create(agency=agency, **values)
     after = person_snapshot(person)
-    _record(
-        principal=principal,
-        action="person.create",
-        entity="person",
-        obj=person,
-        before=None,
-        after=after,
-        change="created",
-        data=after,
-    )
+    _record(principal, "person.create", person, after=after)
     return person
 
 
@@ -409,16 +386,7 @@ def person_update(
         person.version += 1
         person.save()
         after = person_snapshot(person)
-        _record(
-            principal=principal,
-            action="person.update",
-            entity="person",
-            obj=person,
-            before=before,
-            after=after,
-            change="updated",
-            data=after,
-        )
+        _record(principal, "person.update", person, before=before, after=after)
     return person
 
 
@@ -455,30 +423,12 @@ def person_erase(*, principal: Principal, person: Person) -> dict[str, Any]:
         post.version += 1
         post.save(update_fields=["holder", "version", "updated_at"])
         after = post_snapshot(post)
-        _record(
-            principal=principal,
-            action="post.update",
-            entity="post",
-            obj=post,
-            before=before,
-            after=after,
-            change="updated",
-            data=after,
-        )
+        _record(principal, "post.update", post, before=before, after=after)
     for contact in personal:
         before = contact_snapshot(contact)
         contact.delete()
         contact.pk = before["id"]
-        _record(
-            principal=principal,
-            action="contact.delete",
-            entity="contact_point",
-            obj=contact,
-            before=before,
-            after=None,
-            change="deleted",
-            data={"id": before["id"], "deleted": True},
-        )
+        _record(principal, "contact.delete", contact, before=before)
     before = person_snapshot(person)
     person.delete()
     person.pk = before["id"]
@@ -516,16 +466,7 @@ def post_create(*, principal: Principal, agency: Agency, data: dict[str, Any]) -
     post = Post(agency=agency, **values)
     _save(post)
     after = post_snapshot(post)
-    _record(
-        principal=principal,
-        action="post.create",
-        entity="post",
-        obj=post,
-        before=None,
-        after=after,
-        change="created",
-        data=after,
-    )
+    _record(principal, "post.create", post, after=after)
     return post
 
 
@@ -549,16 +490,7 @@ def post_update(
         post.version += 1
         _save(post)
         after = post_snapshot(post)
-        _record(
-            principal=principal,
-            action="post.update",
-            entity="post",
-            obj=post,
-            before=before,
-            after=after,
-            change="updated",
-            data=after,
-        )
+        _record(principal, "post.update", post, before=before, after=after)
     return post
 
 
@@ -574,16 +506,7 @@ def post_delete(*, principal: Principal, post: Post) -> None:
     before = post_snapshot(post)
     post.delete()
     post.pk = before["id"]
-    _record(
-        principal=principal,
-        action="post.delete",
-        entity="post",
-        obj=post,
-        before=before,
-        after=None,
-        change="deleted",
-        data={"id": before["id"], "deleted": True},
-    )
+    _record(principal, "post.delete", post, before=before)
 
 
 # ---------------------------------------------------------------------------
@@ -611,16 +534,7 @@ def _write_contact(
         contact.last_verified_by = principal.label
         _save(contact)
         after = contact_snapshot(contact)
-        _record(
-            principal=principal,
-            action="contact.create",
-            entity="contact_point",
-            obj=contact,
-            before=None,
-            after=after,
-            change="created",
-            data=contact_feed_data(contact),
-        )
+        _record(principal, "contact.create", contact, after=after, data=contact_feed_data(contact))
         return contact, True
     before = contact_snapshot(contact)
     old_value = (contact.channel, contact.normalized)
@@ -634,13 +548,11 @@ def _write_contact(
     _save(contact)
     after = contact_snapshot(contact)
     _record(
-        principal=principal,
-        action="contact.update",
-        entity="contact_point",
-        obj=contact,
+        principal,
+        "contact.update",
+        contact,
         before=before,
         after=after,
-        change="updated",
         data=contact_feed_data(contact),
     )
     return contact, True
@@ -696,16 +608,7 @@ def contact_delete(*, principal: Principal, contact: ContactPoint) -> None:
     before = contact_snapshot(contact)
     contact.delete()
     contact.pk = before["id"]
-    _record(
-        principal=principal,
-        action="contact.delete",
-        entity="contact_point",
-        obj=contact,
-        before=before,
-        after=None,
-        change="deleted",
-        data={"id": before["id"], "deleted": True},
-    )
+    _record(principal, "contact.delete", contact, before=before)
 
 
 @transaction.atomic
@@ -719,13 +622,11 @@ def contact_verify(*, principal: Principal, contact: ContactPoint) -> ContactPoi
     contact.version += 1
     contact.save(update_fields=["last_verified_at", "last_verified_by", "version", "updated_at"])
     _record(
-        principal=principal,
-        action="contact.verify",
-        entity="contact_point",
-        obj=contact,
+        principal,
+        "contact.verify",
+        contact,
         before=before,
         after=contact_snapshot(contact),
-        change="updated",
         data=contact_feed_data(contact),
     )
     return contact
