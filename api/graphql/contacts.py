@@ -52,7 +52,7 @@ from agencies.vcard import to_jcard, to_vcard
 from api.errors import language
 from api.graphql.agencies import AgencyType, CountableConnection, RegionType, principal
 from api.graphql.connections import HubConnectionField
-from api.graphql.errors import MutationError, hub_mutation
+from api.graphql.errors import ERRORS, hub_mutation, mutation
 from hub.errors import FieldError, NotFound, ValidationFailed
 
 CONTACT_PERSONAL = {"value", "normalized", "display"}
@@ -681,9 +681,6 @@ def _input(data) -> dict:
     return {key: (list(value) if isinstance(value, list) else value) for key, value in data.items()}
 
 
-ERRORS = graphene.List(graphene.NonNull(MutationError), required=True)
-
-
 class OfficeInput(graphene.InputObjectType):
     external_id = graphene.String()
     name = graphene.String()
@@ -735,234 +732,115 @@ class ContactInput(graphene.InputObjectType):
     last_verified_at = graphene.DateTime()
 
 
-class OfficeCreate(graphene.Mutation):
-    class Arguments:
-        agency = graphene.String(required=True, description="Owning agency's slug.")
-        input = OfficeInput(required=True)
-
-    office = graphene.Field(OfficeType)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, agency, input):
-        office = office_create(
-            principal=principal(info), agency=_agency(info, agency), data=_input(input)
-        )
-        return cls(office=office, errors=[])
-
-
-class OfficeUpdate(graphene.Mutation):
-    class Arguments:
-        id = graphene.Int(required=True)
-        input = OfficeInput(required=True)
-        expected_version = graphene.Int(description="Fail with precondition_failed if changed.")
-
-    office = graphene.Field(OfficeType)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, id, input, expected_version=None):
-        office = office_update(
-            principal=principal(info),
-            office=_existing(OfficeType, info, id),
-            data=_input(input),
-            expected_version=expected_version,
-        )
-        return cls(office=office, errors=[])
+def _create(name: str, field: str, type_, input_, service, *, agency_help: str, doc=None):
+    """`<field>Create(agency, input)`: the service makes the record in the agency."""
+    return mutation(
+        name,
+        doc=doc,
+        arguments={
+            "agency": graphene.String(required=True, description=agency_help),
+            "input": input_(required=True),
+        },
+        returns={field: graphene.Field(type_)},
+        resolve=lambda info, agency, input: {
+            field: service(
+                principal=principal(info), agency=_agency(info, agency), data=_input(input)
+            )
+        },
+    )
 
 
-class OfficeDelete(graphene.Mutation):
-    class Arguments:
-        id = graphene.Int(required=True)
-
-    ok = graphene.Boolean(required=True)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, id):
-        office_delete(principal=principal(info), office=_existing(OfficeType, info, id))
-        return cls(ok=True, errors=[])
-
-
-class PostCreate(graphene.Mutation):
-    class Arguments:
-        agency = graphene.String(required=True, description="Owning agency's slug.")
-        input = PostInput(required=True)
-
-    post = graphene.Field(PostType)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, agency, input):
-        post = post_create(
-            principal=principal(info), agency=_agency(info, agency), data=_input(input)
-        )
-        return cls(post=post, errors=[])
+def _update(name: str, field: str, type_, input_, service):
+    """`<field>Update(id, input, expectedVersion)`: a stale version answers precondition_failed."""
+    return mutation(
+        name,
+        arguments={
+            "id": graphene.Int(required=True),
+            "input": input_(required=True),
+            "expected_version": graphene.Int(
+                description="Fail with precondition_failed if changed."
+            ),
+        },
+        returns={field: graphene.Field(type_)},
+        resolve=lambda info, id, input, expected_version=None: {
+            field: service(
+                principal=principal(info),
+                data=_input(input),
+                expected_version=expected_version,
+                **{field: _existing(type_, info, id)},
+            )
+        },
+    )
 
 
-class PostUpdate(graphene.Mutation):
-    class Arguments:
-        id = graphene.Int(required=True)
-        input = PostInput(required=True)
-        expected_version = graphene.Int(description="Fail with precondition_failed if changed.")
+def _act(name: str, field: str, type_, service, *, returns_record: bool, doc=None):
+    """`<name>(id)`: the service acts on the record; answers it or `ok`."""
 
-    post = graphene.Field(PostType)
-    errors = ERRORS
+    def resolve(info, id):
+        result = service(principal=principal(info), **{field: _existing(type_, info, id)})
+        return {field: result} if returns_record else {"ok": True}
 
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, id, input, expected_version=None):
-        post = post_update(
-            principal=principal(info),
-            post=_existing(PostType, info, id),
-            data=_input(input),
-            expected_version=expected_version,
-        )
-        return cls(post=post, errors=[])
-
-
-class PostDelete(graphene.Mutation):
-    class Arguments:
-        id = graphene.Int(required=True)
-
-    ok = graphene.Boolean(required=True)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, id):
-        post_delete(principal=principal(info), post=_existing(PostType, info, id))
-        return cls(ok=True, errors=[])
+    returns = (
+        {field: graphene.Field(type_)}
+        if returns_record
+        else {"ok": graphene.Boolean(required=True)}
+    )
+    return mutation(
+        name,
+        doc=doc,
+        arguments={"id": graphene.Int(required=True)},
+        returns=returns,
+        resolve=resolve,
+    )
 
 
-class PersonCreate(graphene.Mutation):
-    class Arguments:
-        agency = graphene.String(required=True, description="The person's agency (slug).")
-        input = PersonInput(required=True)
-
-    person = graphene.Field(PersonType)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, agency, input):
-        person = person_create(
-            principal=principal(info), agency=_agency(info, agency), data=_input(input)
-        )
-        return cls(person=person, errors=[])
-
-
-class PersonUpdate(graphene.Mutation):
-    class Arguments:
-        id = graphene.Int(required=True)
-        input = PersonInput(required=True)
-        expected_version = graphene.Int(description="Fail with precondition_failed if changed.")
-
-    person = graphene.Field(PersonType)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, id, input, expected_version=None):
-        person = person_update(
-            principal=principal(info),
-            person=_existing(PersonType, info, id),
-            data=_input(input),
-            expected_version=expected_version,
-        )
-        return cls(person=person, errors=[])
-
-
-class PersonErase(graphene.Mutation):
-    """Erase a person's personal data (UU PDP); their posts and official contacts stay."""
-
-    class Arguments:
-        id = graphene.Int(required=True)
-
-    ok = graphene.Boolean(required=True)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, id):
-        person_erase(principal=principal(info), person=_existing(PersonType, info, id))
-        return cls(ok=True, errors=[])
-
-
-class ContactCreate(graphene.Mutation):
-    """Create a contact; `contact.warnings` lists non-blocking remarks."""
-
-    class Arguments:
-        agency = graphene.String(required=True, description="Owning agency's slug.")
-        input = ContactInput(required=True)
-
-    contact = graphene.Field(ContactPointType)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, agency, input):
-        contact = contact_create(
-            principal=principal(info), agency=_agency(info, agency), data=_input(input)
-        )
-        return cls(contact=contact, errors=[])
-
-
-class ContactUpdate(graphene.Mutation):
-    class Arguments:
-        id = graphene.Int(required=True)
-        input = ContactInput(required=True)
-        expected_version = graphene.Int(description="Fail with precondition_failed if changed.")
-
-    contact = graphene.Field(ContactPointType)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, id, input, expected_version=None):
-        contact = contact_update(
-            principal=principal(info),
-            contact=_existing(ContactPointType, info, id),
-            data=_input(input),
-            expected_version=expected_version,
-        )
-        return cls(contact=contact, errors=[])
-
-
-class ContactDelete(graphene.Mutation):
-    class Arguments:
-        id = graphene.Int(required=True)
-
-    ok = graphene.Boolean(required=True)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, id):
-        contact_delete(principal=principal(info), contact=_existing(ContactPointType, info, id))
-        return cls(ok=True, errors=[])
-
-
-class ContactVerify(graphene.Mutation):
-    """Record that you checked the contact and it works (who and when)."""
-
-    class Arguments:
-        id = graphene.Int(required=True)
-
-    contact = graphene.Field(ContactPointType)
-    errors = ERRORS
-
-    @classmethod
-    @hub_mutation
-    def mutate(cls, root, info, id):
-        contact = contact_verify(
-            principal=principal(info), contact=_existing(ContactPointType, info, id)
-        )
-        return cls(contact=contact, errors=[])
+OWNER = "Owning agency's slug."
+OfficeCreate = _create(
+    "OfficeCreate", "office", OfficeType, OfficeInput, office_create, agency_help=OWNER
+)
+OfficeUpdate = _update("OfficeUpdate", "office", OfficeType, OfficeInput, office_update)
+OfficeDelete = _act("OfficeDelete", "office", OfficeType, office_delete, returns_record=False)
+PostCreate = _create("PostCreate", "post", PostType, PostInput, post_create, agency_help=OWNER)
+PostUpdate = _update("PostUpdate", "post", PostType, PostInput, post_update)
+PostDelete = _act("PostDelete", "post", PostType, post_delete, returns_record=False)
+PersonCreate = _create(
+    "PersonCreate",
+    "person",
+    PersonType,
+    PersonInput,
+    person_create,
+    agency_help="The person's agency (slug).",
+)
+PersonUpdate = _update("PersonUpdate", "person", PersonType, PersonInput, person_update)
+PersonErase = _act(
+    "PersonErase",
+    "person",
+    PersonType,
+    person_erase,
+    returns_record=False,
+    doc="Erase a person's personal data (UU PDP); their posts and official contacts stay.",
+)
+ContactCreate = _create(
+    "ContactCreate",
+    "contact",
+    ContactPointType,
+    ContactInput,
+    contact_create,
+    agency_help=OWNER,
+    doc="Create a contact; `contact.warnings` lists non-blocking remarks.",
+)
+ContactUpdate = _update("ContactUpdate", "contact", ContactPointType, ContactInput, contact_update)
+ContactDelete = _act(
+    "ContactDelete", "contact", ContactPointType, contact_delete, returns_record=False
+)
+ContactVerify = _act(
+    "ContactVerify",
+    "contact",
+    ContactPointType,
+    contact_verify,
+    returns_record=True,
+    doc="Record that you checked the contact and it works (who and when).",
+)
 
 
 class ContactsImport(graphene.Mutation):

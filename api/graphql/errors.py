@@ -48,3 +48,32 @@ def hub_mutation(fn):
             return cls(errors=errors_of(exc, info.context))
 
     return wrapper
+
+
+# The `errors` field of every mutation payload.
+ERRORS = graphene.List(graphene.NonNull(MutationError), required=True)
+
+
+def mutation(name: str, *, arguments: dict, returns: dict, resolve, doc: str | None = None):
+    """A mutation class `name` for the many that load, call one service and return.
+
+    `arguments` and `returns` map names to graphene arguments and payload fields
+    (the payload also gets `errors`); ``resolve(info, **arguments)`` calls the
+    service and answers the payload's values. Errors become typed `errors` as
+    with :func:`hub_mutation`.
+    """
+
+    def mutate(cls, root, info, **kwargs):
+        return cls(**resolve(info, **kwargs), errors=[])
+
+    return type(
+        name,
+        (graphene.Mutation,),
+        {
+            "__doc__": doc,
+            "Arguments": type("Arguments", (), dict(arguments)),
+            **returns,
+            "errors": ERRORS,
+            "mutate": classmethod(hub_mutation(mutate)),
+        },
+    )

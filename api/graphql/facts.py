@@ -21,7 +21,7 @@ from agencies.models import Agency
 from api.errors import language
 from api.graphql.agencies import CountableConnection, principal
 from api.graphql.connections import HubConnectionField
-from api.graphql.errors import MutationError, hub_mutation
+from api.graphql.errors import ERRORS, hub_mutation, mutation
 from hub.errors import FieldError, NotFound, ValidationFailed
 from hub.facts import documents, links, selectors, services
 from hub.facts.filters import BulletinFilterSet, ClaimFilterSet, ClarificationFilterSet
@@ -736,9 +736,6 @@ def _bulletin(info, pk) -> Bulletin:
     return item
 
 
-ERRORS = graphene.List(graphene.NonNull(MutationError), required=True)
-
-
 class ClaimCreate(graphene.Mutation):
     class Arguments:
         input = ClaimInput(required=True)
@@ -828,20 +825,15 @@ class ClarificationUpdate(graphene.Mutation):
 
 def _clarification_move(name: str, service, doc: str, **arguments):
     """A workflow mutation: load (policy), call the service, return the clarification."""
-
-    def mutate(cls, root, info, id, **kwargs):
-        item = service(principal=principal(info), clarification=_clarification(info, id), **kwargs)
-        return cls(clarification=item, errors=[])
-
-    return type(
+    return mutation(
         name,
-        (graphene.Mutation,),
-        {
-            "__doc__": doc,
-            "Arguments": type("Arguments", (), {"id": graphene.Int(required=True), **arguments}),
-            "clarification": graphene.Field(ClarificationType),
-            "errors": ERRORS,
-            "mutate": classmethod(hub_mutation(mutate)),
+        doc=doc,
+        arguments={"id": graphene.Int(required=True), **arguments},
+        returns={"clarification": graphene.Field(ClarificationType)},
+        resolve=lambda info, id, **kwargs: {
+            "clarification": service(
+                principal=principal(info), clarification=_clarification(info, id), **kwargs
+            )
         },
     )
 
@@ -931,19 +923,14 @@ class BulletinUpdate(graphene.Mutation):
 
 
 def _bulletin_move(name: str, service, doc: str, **arguments):
-    def mutate(cls, root, info, id, **kwargs):
-        bulletin = service(principal=principal(info), bulletin=_bulletin(info, id), **kwargs)
-        return cls(bulletin=bulletin, errors=[])
-
-    return type(
+    """A workflow mutation: load (policy), call the service, return the bulletin."""
+    return mutation(
         name,
-        (graphene.Mutation,),
-        {
-            "__doc__": doc,
-            "Arguments": type("Arguments", (), {"id": graphene.Int(required=True), **arguments}),
-            "bulletin": graphene.Field(BulletinType),
-            "errors": ERRORS,
-            "mutate": classmethod(hub_mutation(mutate)),
+        doc=doc,
+        arguments={"id": graphene.Int(required=True), **arguments},
+        returns={"bulletin": graphene.Field(BulletinType)},
+        resolve=lambda info, id, **kwargs: {
+            "bulletin": service(principal=principal(info), bulletin=_bulletin(info, id), **kwargs)
         },
     )
 
