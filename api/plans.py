@@ -23,11 +23,13 @@ from django.db.models import JSONField, QuerySet
 
 @dataclass(frozen=True)
 class CompiledQuery:
-    """A ``values()`` queryset as SQL, parameters and the names of its columns."""
+    """A ``values()`` queryset as one rendered statement and the names of its columns."""
 
     using: str
-    sql: str | None  # None: the query can match nothing (no round trip needed)
-    params: tuple | None  # None: the values are already rendered into sql
+    # The statement with its values rendered in once (Django binds parameters on the
+    # client anyway, so this is the text it would send every time); None when the
+    # query can match nothing (no round trip needed).
+    sql: str | None
     names: tuple[str, ...]
     converters: tuple[tuple[int, tuple[Callable, ...], Any], ...]
 
@@ -40,14 +42,14 @@ class CompiledQuery:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            return cls(queryset.db, None, (), names, ())
+            return cls(queryset.db, None, names, ())
         selected = [column[0] for column in compiler.select[: compiler.col_count]]
         converters = tuple(
             (position, tuple(_faster(function) for function in functions), expression)
             for position, (functions, expression) in compiler.get_converters(selected).items()
         )
-        sql, params = _bound(queryset.db, sql, tuple(params))
-        return cls(queryset.db, sql, params, names, converters)
+        sql = connections[queryset.db].ops.compose_sql(sql, params)
+        return cls(queryset.db, sql, names, converters)
 
     def rows(self) -> list[dict[str, Any]]:
         """Execute the statement: one dict per row, keyed like ``values()``."""
@@ -55,7 +57,7 @@ class CompiledQuery:
             return []
         connection = connections[self.using]
         with connection.read_cursor() as cursor:
-            cursor.execute(self.sql, self.params)
+            cursor.execute(self.sql)
             rows = cursor.fetchall()
         if self.converters:
             rows = [self._convert(list(row), connection) for row in rows]
@@ -86,21 +88,6 @@ def _faster(function: Callable) -> Callable:
 
         return json_value
     return function
-
-
-def _bound(using: str, sql: str, params: tuple) -> tuple[str, tuple | None]:
-    """The statement with its parameters bound, exactly as the driver would send it.
-
-    Django's PostgreSQL connections bind parameters on the client: every execution
-    renders the same values into the same text again. Rendering them once here
-    leaves only the round trip. A connection configured for server-side binding
-    keeps statement and parameters apart.
-    """
-    with connections[using].cursor() as cursor:
-        mogrify = getattr(cursor.cursor, "mogrify", None)
-        if mogrify is None:
-            return sql, params
-        return mogrify(sql, params), None
 
 
 class PlanCache:

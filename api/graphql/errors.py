@@ -1,4 +1,4 @@
-"""Typed mutation errors: the same codes REST puts in problem+json."""
+"""Mutations: typed errors (the same codes REST puts in problem+json) and a builder."""
 
 from __future__ import annotations
 

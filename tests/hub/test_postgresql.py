@@ -77,7 +77,7 @@ def test_repeated_compiled_reads_are_prepared_on_the_server(make_agency):
     compiled = CompiledQuery.of(
         Agency.objects.filter(slug="prepared-a").values("slug", "created_at", "identifiers")
     )
-    assert compiled.params is None  # the values are rendered into the statement once
+    assert "'prepared-a'" in compiled.sql  # the values are rendered into the statement once
 
     first = compiled.rows()
     for _ in range(6):
