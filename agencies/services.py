@@ -564,6 +564,17 @@ def apikey_revoke(*, principal: Principal, key: ApiKey) -> ApiKey:
     return key
 
 
+_KEY_CHECK_FIELDS = (
+    "agency_id",
+    "prefix",
+    "scopes",
+    "expires_at",
+    "revoked_at",
+    "last_used_at",
+    "agency__status",
+)
+
+
 def apikey_authenticate(secret: str) -> ApiKey:
     """The live key for `secret`, with its agency; NotFound when unknown/expired/revoked.
 
@@ -574,6 +585,8 @@ def apikey_authenticate(secret: str) -> ApiKey:
         raise NotFound(code="invalid_key")
     key = (
         ApiKey.objects.select_related("agency")
+        # Every API call passes here: read only what deciding needs.
+        .only(*_KEY_CHECK_FIELDS)
         .filter(prefix=match.group(1), key_hash=_hash_key(secret))
         .first()
     )

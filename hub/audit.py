@@ -17,6 +17,11 @@ from hub.models import AuditEntry
 GENESIS = "0" * 64
 # Serialises chain appends: the lock is held until the writing transaction ends.
 _CHAIN_LOCK = 0x51_4D_50_55_4C_01
+# The next entry's id and the hash it follows (``None`` for the first entry).
+_CHAIN_END = (
+    "SELECT nextval(pg_get_serial_sequence('hub_auditentry', 'id')),"
+    " (SELECT entry_hash FROM hub_auditentry ORDER BY id DESC LIMIT 1)"
+)
 
 
 def _jsonable(value):
@@ -69,12 +74,13 @@ def audit_record(
     ctx = request_context.current()
     principal = principal if principal is not None else ctx.principal
     label, agency_id = actor_label(principal)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-            cursor.execute("SELECT nextval(pg_get_serial_sequence('hub_auditentry', 'id'))")
-            (next_id,) = cursor.fetchone()
-        last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+    # No savepoint: an entry that cannot be written fails the change it describes.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # The lock is taken in a statement of its own, so that the next one reads
+        # the chain's end as committed by whoever held the lock before.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+        cursor.execute(_CHAIN_END)
+        next_id, last = cursor.fetchone()
         entry = AuditEntry(
             id=next_id,
             at=timezone.now(),

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -152,6 +152,11 @@ def asset_summary(asset: MediaAsset) -> dict[str, Any]:
 def _record(
     asset: MediaAsset, *, action: str, change: str, before=None, principal=None, actor=None
 ):
+    _audit(asset, action=action, before=before, principal=principal, actor=actor)
+    _change(asset, change=change)
+
+
+def _audit(asset: MediaAsset, *, action: str, before=None, principal=None, actor=None) -> None:
     audit_record(
         action=f"media.{action}",
         entity="media_asset",
@@ -161,6 +166,9 @@ def _record(
         principal=principal,
         actor=actor,
     )
+
+
+def _change(asset: MediaAsset, *, change: str) -> None:
     change_record(
         entity="media_asset",
         entity_id=asset.pk,
@@ -520,17 +528,21 @@ def _blob_lock(
 
     Returns ``(blob, created)``; a new row points at `location`.
     """
-    blob = Blob.objects.select_for_update().filter(key=key).first()
-    if blob is not None:
-        return blob, False
-    try:
-        with transaction.atomic():
-            blob = Blob.objects.create(
-                key=key, location=location, role=role, sha256=sha256, size=size, mime=mime
-            )
+    # Insert first: new content (the common case) takes one statement. A row
+    # another transaction is inserting makes this wait for it, then do nothing.
+    blob = Blob(key=key, location=location, role=role, sha256=sha256, size=size, mime=mime)
+    blob.created_at = timezone.now()
+    table = Blob._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, location, role, sha256, size, mime, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING key",
+            [key, location, role, sha256, size, mime, blob.created_at],
+        )
+        if cursor.fetchone() is not None:
+            blob._state.adding = False
             return blob, True
-    except IntegrityError:
-        return Blob.objects.select_for_update().get(key=key), False
+    return Blob.objects.select_for_update().get(key=key), False
 
 
 def _defer_collect(keys) -> None:
@@ -540,9 +552,17 @@ def _defer_collect(keys) -> None:
         job.defer(key=key)
 
 
-def _defer_process(asset_id: int) -> None:
+def _defer_process(asset_id: int, *, new: bool = False) -> None:
+    """Queue processing of an asset; a job already waiting for it will do.
+
+    A `new` asset cannot have one yet, so no savepoint is needed to survive
+    the queueing lock's conflict.
+    """
     from media_store.tasks import asset_process as job
 
+    if new:
+        job.configure(queueing_lock=f"media-asset-{asset_id}").defer(asset_id=asset_id)
+        return
     try:
         with transaction.atomic():
             job.configure(queueing_lock=f"media-asset-{asset_id}").defer(asset_id=asset_id)
@@ -644,7 +664,7 @@ def asset_store(
     collections = values.pop("collections", [])
     with transaction.atomic():
         # Serialises this agency's uploads: the quota cannot be overshot by a race.
-        Agency.objects.select_for_update(no_key=True).filter(pk=agency.pk).first()
+        Agency.objects.select_for_update(no_key=True).filter(pk=agency.pk).order_by().exists()
         existing = MediaAsset.objects.filter(agency=agency, sha256=inspection.sha256).first()
         if existing is not None:
             return existing, False
@@ -681,8 +701,13 @@ def asset_store(
         )
         if collections:
             asset.collections.set(collections)
-        _record(asset, action="upload", change="created", principal=principal)
-        _defer_process(asset.pk)
+        _change(asset, change="created")
+        _defer_process(asset.pk, new=True)
+        # The object may still be completing (see Receiver.finish): nothing that
+        # refers to it commits before it is complete, and a failure rolls back.
+        # The audit entry comes after: its chain lock is not held while waiting.
+        staged.wait()
+        _audit(asset, action="upload", principal=principal)
     # Only now is the object referenced by committed rows; had anything failed,
     # the caller's discard would remove it again.
     staged.adopted = adopted

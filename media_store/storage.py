@@ -83,11 +83,33 @@ class StoredObject:
     modified: datetime | None
 
 
+_closing: ThreadPoolExecutor | None = None
+_closing_lock = threading.Lock()
+
+
+def _closing_executor() -> ThreadPoolExecutor:
+    """Threads that complete small objects while the request goes on (one pool per process)."""
+    global _closing
+    with _closing_lock:
+        if _closing is None:
+            _closing = ThreadPoolExecutor(8, thread_name_prefix="object-close")
+        return _closing
+
+
+def _done(result: Any = None) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
+
+
 class ObjectWriter:
     """A streaming write of one new object under ``tmp/``.
 
     ``write`` as often as needed, then ``close`` to complete the object (it is
     then readable at ``temp_key``), or ``abort`` to discard everything written.
+    ``close_soon`` completes it in the background where that is quick and
+    bounded (a single small write), so the caller can do its own work meanwhile
+    and wait on the returned future before anything refers to the object.
     """
 
     temp_key: str
@@ -97,6 +119,11 @@ class ObjectWriter:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def close_soon(self) -> Future:
+        """Complete the object; the future fails as ``close`` would."""
+        self.close()
+        return _done()
 
     def abort(self) -> None:
         raise NotImplementedError
@@ -226,6 +253,9 @@ class _LocalWriter(ObjectWriter):
         self.file.flush()
         os.fsync(self.file.fileno())
         self.file.close()
+
+    def close_soon(self) -> Future:
+        return _closing_executor().submit(self.close)
 
     def abort(self) -> None:
         with contextlib.suppress(OSError):
@@ -487,6 +517,13 @@ class _S3Writer(ObjectWriter):
             raise self.storage.unavailable(exc) from exc
         finally:
             self._shutdown()
+
+    def close_soon(self) -> Future:
+        # An object smaller than one part is a single PUT: sent in the background.
+        # A multipart upload completes here: its last part is the caller's to wait for.
+        if self.upload_id is None:
+            return _closing_executor().submit(self.close)
+        return super().close_soon()
 
     def abort(self) -> None:
         self.chunks, self.filled = [], 0

@@ -15,6 +15,7 @@ import io
 import logging
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -53,17 +54,41 @@ def incomplete() -> MalformedRequest:
 
 @dataclass
 class StagedUpload:
-    """Bytes received and validated, held under ``tmp/`` until they become an asset."""
+    """Bytes received and validated, held under ``tmp/`` until they become an asset.
+
+    The object may still be completing in the background (``completion``):
+    :meth:`wait` before a committed row refers to it.
+    """
 
     storage: Storage
     temp_key: str
     inspection: Inspection
     filename: str
     adopted: bool = False  # the bytes became a blob: nothing to discard
+    writer: ObjectWriter | None = None
+    completion: Future | None = None
+
+    def wait(self) -> None:
+        """Return once the object is complete; raise (and discard it) if it could not be."""
+        if self.completion is None:
+            return
+        try:
+            self.completion.result()
+        except BaseException:
+            self.completion = None
+            if self.writer is not None:
+                self.writer.abort()
+            self.adopted = True  # nothing left to discard
+            raise
+        self.completion = None
 
     def discard(self) -> None:
         """Remove the received object unless a blob adopted it (best effort: scrub cleans up)."""
         if self.adopted:
+            return
+        try:
+            self.wait()
+        except Exception:  # noqa: BLE001 - it failed to complete: already discarded
             return
         try:
             self.storage.delete(self.temp_key)
@@ -92,16 +117,27 @@ class Receiver:
             self.writer.write(chunk)
 
     def finish(self, filename: str) -> StagedUpload | Inspection:
-        """Validate and complete; a StagedUpload (or just the Inspection without storage)."""
+        """Validate and complete; a StagedUpload (or just the Inspection without storage).
+
+        A small object completes in the background: the StagedUpload's
+        :meth:`~StagedUpload.wait` says when (and whether) it is stored.
+        """
         try:
             inspection = self.inspector.finish()
             if self.writer is None:
                 return inspection
-            self.writer.close()
+            completion = self.writer.close_soon()
         except BaseException:
             self.abort()
             raise
-        return StagedUpload(self.storage, self.writer.temp_key, inspection, filename)
+        return StagedUpload(
+            self.storage,
+            self.writer.temp_key,
+            inspection,
+            filename,
+            writer=self.writer,
+            completion=completion,
+        )
 
     def abort(self) -> None:
         self.inspector.close()

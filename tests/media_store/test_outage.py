@@ -31,6 +31,21 @@ class StopsTheStore(io.BytesIO):
         return super().read(size)
 
 
+class StopsTheStoreAtTheEnd(io.BytesIO):
+    """A request body that stops the object store as its last bytes are read."""
+
+    def __init__(self, data: bytes, server):
+        super().__init__(data)
+        self.server, self.size, self.stopped = server, len(data), False
+
+    def read(self, size: int = -1) -> bytes:
+        data = super().read(size)
+        if self.tell() == self.size and not self.stopped:
+            self.server.stop()
+            self.stopped = True
+        return data
+
+
 @pytest.mark.parametrize("storage_backend", ["s3"], indirect=True)
 def test_store_stopped_during_upload_answers_503_and_recovers(storage_backend, agency_team, api):
     server = storage_backend.server
@@ -66,4 +81,36 @@ def test_store_stopped_during_upload_answers_503_and_recovers(storage_backend, a
     again = upload(client, jpeg((500, 400)), "setelah-pulih.jpg")
     assert again.status_code == 201, again.content
     assert client.get("/readyz").status_code == 200
+    assert len(storage_backend.objects("uploads/")) == 1
+
+
+@pytest.mark.parametrize("storage_backend", ["s3"], indirect=True)
+def test_store_stopped_before_a_small_file_is_written_commits_nothing(
+    storage_backend, agency_team, api
+):
+    """A file below one part is written while its rows are prepared; a failure rolls them back."""
+    from hub.models import AuditEntry, ChangeEvent
+
+    server = storage_backend.server
+    client = api(user=agency_team().editor)
+    audit, changes = AuditEntry.objects.count(), ChangeEvent.objects.count()
+    body = multipart(jpeg((640, 480)), "kecil.jpg", title="Kecil")
+    try:
+        response = client.client.generic(
+            "POST",
+            "/api/v1/media/",
+            b"",
+            content_type=f"multipart/form-data; boundary={BOUNDARY}",
+            # The store goes away as the body ends, before the file is written.
+            **{"wsgi.input": StopsTheStoreAtTheEnd(body, server),
+               "CONTENT_LENGTH": str(len(body))},
+        )  # fmt: skip
+        assert_problem(response, 503, "storage_unavailable")
+        assert not MediaAsset.all_objects.exists() and not Blob.objects.exists()
+        assert AuditEntry.objects.count() == audit and ChangeEvent.objects.count() == changes
+    finally:
+        server.start()
+    assert storage_backend.objects() == []
+    again = upload(client, jpeg((640, 480)), "kecil.jpg")
+    assert again.status_code == 201, again.content
     assert len(storage_backend.objects("uploads/")) == 1
