@@ -1,11 +1,12 @@
 """Receiving upload bodies: streamed, inspected and hashed, in constant memory.
 
-A multipart upload is parsed by Django's ``MultiPartParser`` with one custom
-upload handler, :class:`StorageUploadHandler`, that passes every chunk of the
-``file`` part straight to a :class:`Receiver` (inspection + a streaming write
-under ``tmp/`` in storage). Django never buffers the file in memory or in a
-temporary file. A body that ends before its ``Content-Length`` (a dropped
-connection) is detected and discarded, never stored as a truncated file.
+A multipart upload is parsed as it arrives by python-multipart's streaming
+parser: every chunk of the ``file`` part goes straight to a :class:`Receiver`
+(inspection + a streaming write under ``tmp/`` in storage). Nothing buffers
+the file in memory or in a temporary file, and each chunk is copied once on
+its way (Django's own parser copies the body several times over). A body that
+ends before its ``Content-Length`` (a dropped connection) is detected and
+discarded, never stored as a truncated file.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
-from django.http.multipartparser import MultiPartParser, MultiPartParserError
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from hub.errors import FieldError, MalformedRequest, PayloadTooLarge, ValidationFailed
 from media_store.files import safe_filename
@@ -146,37 +146,121 @@ class Receiver:
             self.writer = None
 
 
-class StorageUploadHandler(FileUploadHandler):
-    """Django upload handler: the ``file`` part goes to a Receiver, nothing is kept here."""
+class _FormReader:
+    """The parts of one ``multipart/form-data`` body, fed to python-multipart's parser.
 
-    chunk_size = CHUNK
+    The first file part named ``file`` goes chunk by chunk to a Receiver; other
+    file parts are skipped; form fields are collected as text, within Django's
+    ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` / ``DATA_UPLOAD_MAX_NUMBER_FILES`` /
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` limits. Each received chunk is copied once,
+    into the piece handed on; nothing else of the file is kept.
+    """
 
-    def __init__(self, make_receiver: Callable[[], Receiver], field: str = "file"):
-        super().__init__()
+    def __init__(self, make_receiver: Callable[[], Receiver], charset: str, field: str = "file"):
         self.make_receiver = make_receiver
+        self.charset = charset
         self.field = field
         self.receiver: Receiver | None = None
         self.filename = ""
-        self.completed = False
+        self.completed = False  # the file part ended (not cut off by the body's end)
+        self.ended = False  # the closing boundary was seen
+        self.fields: dict[str, list[str]] = {}
+        self.field_bytes = 0
+        self.files = 0
+        # The part being read.
+        self.headers: dict[bytes, bytes] = {}
+        self.header_name = b""
+        self.header_value = b""
+        self.target: str | None = None  # "file", "field", or None (skipped)
+        self.name = ""
+        self.value = bytearray()
 
-    def new_file(self, field_name, file_name, content_type, content_length, charset=None, *a, **kw):
-        if field_name != self.field or self.receiver is not None:
-            raise SkipFile()
-        # The client's name is a label only; its content type is ignored.
-        self.filename = safe_filename(file_name)
-        self.receiver = self.make_receiver()
+    def callbacks(self) -> dict[str, Callable]:
+        return {
+            "on_part_begin": self.part_begin,
+            "on_header_field": self.header_field,
+            "on_header_value": self.header_value_data,
+            "on_header_end": self.header_end,
+            "on_headers_finished": self.headers_finished,
+            "on_part_data": self.part_data,
+            "on_part_end": self.part_end,
+            "on_end": self.end,
+        }
 
-    def receive_data_chunk(self, raw_data, start):
-        self.receiver.write(raw_data)
-        return None
+    def part_begin(self) -> None:
+        self.headers, self.target, self.name, self.value = {}, None, "", bytearray()
+        self.header_name = self.header_value = b""
 
-    def file_complete(self, file_size):
-        self.completed = True
-        return None
+    def header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header_name += data[start:end]
+
+    def header_value_data(self, data: bytes, start: int, end: int) -> None:
+        self.header_value += data[start:end]
+
+    def header_end(self) -> None:
+        self.headers[self.header_name.strip().lower()] = self.header_value.strip()
+        self.header_name = self.header_value = b""
+
+    def headers_finished(self) -> None:
+        # Header bytes map 1:1 onto latin-1 text; names are UTF-8 as browsers send them.
+        disposition, params = parse_options_header(
+            self.headers.get(b"content-disposition", b"").decode("latin-1")
+        )
+        if disposition != b"form-data" or b"name" not in params:
+            raise _malformed()
+        self.name = params[b"name"].decode("utf-8", "replace")
+        if b"filename" in params:
+            self.files += 1
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+            if limit is not None and self.files > limit:
+                raise _malformed()
+            if self.name == self.field and self.receiver is None:
+                # The client's name is a label only; its content type is ignored.
+                self.filename = safe_filename(params[b"filename"].decode("utf-8", "replace"))
+                self.receiver = self.make_receiver()
+                self.target = "file"
+            return
+        count = sum(len(values) for values in self.fields.values()) + 1
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        if limit is not None and count > limit:
+            raise _malformed()
+        self.target = "field"
+
+    def part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.target == "file":
+            self.receiver.write(data[start:end])
+        elif self.target == "field":
+            self.field_bytes += end - start
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if limit is not None and self.field_bytes > limit:
+                raise PayloadTooLarge(code="fields_too_large")
+            self.value += data[start:end]
+
+    def part_end(self) -> None:
+        if self.target == "file":
+            self.completed = True
+        elif self.target == "field":
+            _, params = parse_options_header(
+                self.headers.get(b"content-type", b"").decode("latin-1")
+            )
+            charset = params.get(b"charset", b"").decode("latin-1") or self.charset
+            try:
+                text = self.value.decode(charset, "replace")
+            except LookupError:  # an unknown charset
+                text = self.value.decode(self.charset, "replace")
+            self.fields.setdefault(self.name, []).append(text)
+        self.target = None
+
+    def end(self) -> None:
+        self.ended = True
 
     def abort(self) -> None:
         if self.receiver is not None:
             self.receiver.abort()
+
+
+def _malformed() -> MalformedRequest:
+    return MalformedRequest("Isi multipart tidak valid.", "The multipart body is malformed.")
 
 
 class _SocketBodyReader:
@@ -299,30 +383,29 @@ class MultipartBody:
         Raises (after discarding everything written) when the body is malformed,
         incomplete, has no ``file`` part, or the file is refused.
         """
+        _, params = parse_options_header(self.request.META.get("CONTENT_TYPE", ""))
+        boundary = params.get(b"boundary", b"")
+        if not boundary or len(boundary) > 70:
+            raise _malformed()
         stream = _CountingStream(self.request, self.content_length)
-        handler = StorageUploadHandler(make_receiver)
+        form = _FormReader(make_receiver, self.request.encoding or settings.DEFAULT_CHARSET)
         try:
-            parser = MultiPartParser(
-                self.request.META,
-                stream,
-                [handler],
-                self.request.encoding or settings.DEFAULT_CHARSET,
-            )
-            fields, _files = parser.parse()
-        except BaseException as exc:
-            handler.abort()
-            if isinstance(exc, RequestDataTooBig):
-                raise PayloadTooLarge(code="fields_too_large") from None
-            if isinstance(exc, MultiPartParserError | TooManyFieldsSent | TooManyFilesSent):
-                raise MalformedRequest(
-                    "Isi multipart tidak valid.", "The multipart body is malformed."
-                ) from None
+            parser = MultipartParser(boundary, form.callbacks())
+            while chunk := stream.read(CHUNK):
+                parser.write(chunk)
+            if stream.broken or stream.received < self.content_length:
+                raise incomplete()
+            parser.finalize()
+            if not form.ended:
+                raise _malformed()
+        except FormParserError:
+            form.abort()
+            raise _malformed() from None
+        except BaseException:
+            form.abort()
             raise
-        if stream.broken or stream.received < self.content_length:
-            handler.abort()
-            raise incomplete()
-        if handler.receiver is None or not handler.completed:
-            handler.abort()
+        if form.receiver is None or not form.completed:
+            form.abort()
             raise ValidationFailed(
                 errors=[
                     FieldError(
@@ -330,8 +413,7 @@ class MultipartBody:
                     )
                 ]
             )
-        received = handler.receiver.finish(handler.filename)
-        return {key: fields.getlist(key) for key in fields}, received
+        return form.fields, form.receiver.finish(form.filename)
 
 
 class BodyChunks:
