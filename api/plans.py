@@ -36,18 +36,12 @@ class CompiledQuery:
     @classmethod
     def of(cls, queryset: QuerySet) -> CompiledQuery:
         """Compile a ``values()`` queryset exactly as iterating it would."""
-        query = queryset.query
-        names = (*query.extra_select, *query.values_select, *query.annotation_select)
-        compiler = query.get_compiler(using=queryset.db)
+        compiler = queryset.query.get_compiler(using=queryset.db)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            return cls(queryset.db, None, names, ())
-        selected = [column[0] for column in compiler.select[: compiler.col_count]]
-        converters = tuple(
-            (position, tuple(_faster(function) for function in functions), expression)
-            for position, (functions, expression) in compiler.get_converters(selected).items()
-        )
+            return cls(queryset.db, None, _results(queryset, None)[0], ())
+        names, converters = _results(queryset, compiler)
         sql = connections[queryset.db].ops.compose_sql(sql, params)
         return cls(queryset.db, sql, names, converters)
 
@@ -55,9 +49,12 @@ class CompiledQuery:
         """Execute the statement: one dict per row, keyed like ``values()``."""
         if self.sql is None:
             return []
+        return self._fetch(self.sql, None)
+
+    def _fetch(self, sql: str, params: list | None) -> list[dict[str, Any]]:
         connection = connections[self.using]
         with connection.read_cursor() as cursor:
-            cursor.execute(self.sql)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if self.converters:
             rows = [self._convert(list(row), connection) for row in rows]
@@ -71,6 +68,59 @@ class CompiledQuery:
                 value = function(value, expression, connection)
             row[position] = value
         return row
+
+
+@dataclass(frozen=True)
+class KeyedQuery(CompiledQuery):
+    """A ``values()`` query for one key value (say, one object's pk), compiled once.
+
+    ``of(build)`` compiles ``build(key)`` for two different keys; the one
+    parameter that differs is the key's place. The statement keeps its
+    placeholders and is executed with the other parameters as compiled and the
+    key put in its place (server-side binding: prepared after a few runs).
+    """
+
+    params: tuple = ()
+    slot: int = 0
+
+    @classmethod
+    def of(cls, build: Callable[[Any], QuerySet]) -> KeyedQuery:  # type: ignore[override]
+        queryset = build(1)
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        other_sql, other_params = build(2).query.get_compiler(using=queryset.db).as_sql()
+        same_shape = sql == other_sql and len(params) == len(other_params)
+        differ = [
+            i for i, (a, b) in enumerate(zip(params, other_params, strict=same_shape)) if a != b
+        ]
+        if not same_shape or len(differ) != 1:
+            raise ValueError("the key must be exactly one parameter of the query")
+        names, converters = _results(queryset, compiler)
+        return cls(queryset.db, sql, names, converters, tuple(params), differ[0])
+
+    def rows_for(self, key: Any) -> list[dict[str, Any]]:
+        """The rows for `key`: what ``build(key)`` would return."""
+        params = list(self.params)
+        params[self.slot] = key
+        return self._fetch(self.sql, params)
+
+
+def _results(queryset: QuerySet, compiler) -> tuple[tuple[str, ...], tuple]:
+    """The column names of a compiled ``values()`` query and its converters by position."""
+    query = queryset.query
+    # As Django's ValuesIterable names them.
+    if query.selected:
+        names = tuple(query.selected)
+    else:
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    if compiler is None:
+        return names, ()
+    selected = [column[0] for column in compiler.select[: compiler.col_count]]
+    converters = tuple(
+        (position, tuple(_faster(function) for function in functions), expression)
+        for position, (functions, expression) in compiler.get_converters(selected).items()
+    )
+    return names, converters
 
 
 def _faster(function: Callable) -> Callable:

@@ -24,6 +24,7 @@ from rest_framework.decorators import action
 from api.errors import problem_response, to_hub_error
 from api.pagination import encode_cursor, paginate, parse_limit
 from api.parsers import JSONParser
+from api.plans import KeyedQuery, plans
 from api.renderers import JSONRenderer
 from api.resources import Expansion, Resource
 from api.schema import document_resource, resource_serializer
@@ -397,10 +398,18 @@ class MediaAssetViewSet(ResourceViewSet):
 
     def represent(self, obj, *, default: bool = False) -> dict[str, Any]:
         fields, expand = (self.resource.field_names, []) if default else self._shape()
-        queryset = MediaAsset.all_objects.filter(pk=obj.pk).annotate(
-            original_location=delivery.original_location_expression()
-        )
-        rows = list(queryset.values(*self._columns(fields, expand)))
+        columns = self._columns(fields, expand)
+        # The same statement for every asset of this shape: compiled once.
+        key = (MediaAssetViewSet.represent, tuple(columns))
+        compiled = plans.get(key)
+        if compiled is None:
+            compiled = KeyedQuery.of(
+                lambda pk: MediaAsset.all_objects.filter(pk=pk)
+                .annotate(original_location=delivery.original_location_expression())
+                .values(*columns)
+            )
+            plans.put(key, compiled)
+        rows = compiled.rows_for(obj.pk)
         if not rows:
             raise NotFound()
         return self._render(rows, fields, expand)[0]

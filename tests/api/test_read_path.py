@@ -23,7 +23,7 @@ from api.graphql.execution import HubExecutionContext, plain_leaf
 from api.graphql.schema import schema
 from api.graphql.view import checked_document
 from api.negotiation import ContentNegotiation
-from api.plans import CompiledQuery, plans
+from api.plans import CompiledQuery, KeyedQuery, plans
 from api.renderers import JSONRenderer
 from api.rest.contacts import VCardRenderer
 from hub.management.commands.serve import gunicorn_options
@@ -95,6 +95,35 @@ def test_a_query_that_can_match_nothing_costs_no_round_trip(make_user):
     with CaptureQueriesContext(connection) as captured:
         assert compiled.rows() == []
     assert captured.captured_queries == []
+
+
+def test_a_keyed_query_answers_what_the_orm_does_for_every_key(make_agency):
+    from django.db.models import F
+
+    from agencies.models import Agency
+
+    agencies = [make_agency(slug=f"kunci-{i}", name=f"Dinas Kunci {i}") for i in range(3)]
+
+    def build(pk):
+        return (
+            Agency.objects.filter(pk=pk)
+            .annotate(label=F("name"))
+            .values("id", "slug", "label", "identifiers", "created_at", "region__code")
+        )
+
+    compiled = KeyedQuery.of(build)
+    for agency in [*agencies, Agency(pk=-1)]:
+        assert compiled.rows_for(agency.pk) == list(build(agency.pk))
+    assert compiled.rows_for(agencies[0].pk)[0]["slug"] == "kunci-0"
+
+
+def test_a_keyed_query_needs_its_key_exactly_once():
+    from agencies.models import Agency
+
+    with pytest.raises(ValueError):
+        KeyedQuery.of(lambda pk: Agency.objects.filter(pk=7).values("id"))
+    with pytest.raises(ValueError):
+        KeyedQuery.of(lambda pk: Agency.objects.filter(pk=pk, parent_id=pk).values("id"))
 
 
 # -- GraphQL ---------------------------------------------------------------------------

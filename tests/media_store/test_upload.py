@@ -224,6 +224,18 @@ def test_reupload_of_the_same_bytes_answers_the_existing_asset(storage_backend, 
     assert storage_backend.objects("tmp/") == []
 
 
+def test_the_upload_answer_is_the_asset_as_read_back(storage_backend, agency_team, api):
+    client = api(user=agency_team().editor)
+    created = upload(client, jpeg((400, 300)), "sama.jpg", title="Sama", tags="a,b")
+    assert created.status_code == 201
+    again = client.get(created["Location"])
+    assert again.status_code == 200
+    assert created.json() == again.json()
+    assert created.json()["original_url"]
+    second = upload(client, jpeg((300, 400)), "lain.jpg")
+    assert client.get(second["Location"]).json() == second.json() != created.json()
+
+
 def test_agency_systems_upload_with_an_api_key(storage_backend, agency_team, api):
     team = agency_team()
     client = api(key=_key(team, "media:write", "content:read"))
