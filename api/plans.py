@@ -160,6 +160,10 @@ class PlanCache:
                 self._plans.clear()  # rare: a crawler walking many cursors
             self._plans[key] = plan
 
+    def __iter__(self):
+        """The keys of the plans kept now."""
+        return iter(list(self._plans))
+
     def clear(self) -> None:
         with self._lock:
             self._plans.clear()

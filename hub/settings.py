@@ -167,9 +167,18 @@ SPECTACULAR_SETTINGS = {
     "APPEND_COMPONENTS": {},
 }
 
-GRAPHENE = {"SCHEMA": "api.graphql.schema.schema", "RELAY_CONNECTION_MAX_LIMIT": 100}
+# No GraphQL middleware in any environment (graphene-django adds its debug middleware
+# under DEBUG, for a `_debug` field the schema does not have): development and
+# tests execute exactly as production does.
+GRAPHENE = {
+    "SCHEMA": "api.graphql.schema.schema",
+    "RELAY_CONNECTION_MAX_LIMIT": 100,
+    "MIDDLEWARE": [],
+}
 HUB_GRAPHQL_MAX_DEPTH = env("HUB_GRAPHQL_MAX_DEPTH", 8, int)
 HUB_GRAPHQL_MAX_COST = env("HUB_GRAPHQL_MAX_COST", 5000, int)
+# Simple list queries answered from compiled SQL (api/graphql/compiled.py); false turns it off.
+HUB_GRAPHQL_COMPILED = env("HUB_GRAPHQL_COMPILED", True, bool)
 
 # API keys and abuse limits
 HUB_API_KEY_DEFAULT_DAYS = env("HUB_API_KEY_DEFAULT_DAYS", 365, int)

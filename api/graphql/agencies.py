@@ -29,6 +29,7 @@ from agencies.services import (
     membership_create,
     membership_delete,
 )
+from api.graphql import compiled
 from api.graphql.connections import HubConnectionField
 from api.graphql.errors import MutationError, hub_mutation
 from hub.errors import NotFound
@@ -120,6 +121,11 @@ class AgencyType(DjangoObjectType):
 
     def resolve_database_id(self, info):
         return self.pk
+
+
+# Regions are public reference data, and an agency's region is any region.
+compiled.register(RegionType, relations=("parent",))
+compiled.register(AgencyType, columns={"database_id": "pk"}, relations=("region",))
 
 
 class MembershipType(DjangoObjectType):

@@ -79,6 +79,32 @@ def plain_leaf(parent_type: GraphQLObjectType, name: str) -> PlainLeaf | None:
     return plan
 
 
+FULL_PATH = object()
+"""What :func:`serialize_leaf` answers when only graphql-core's full path can say."""
+
+
+def serialize_leaf(plan: PlainLeaf, value: Any) -> Any:
+    """The answer graphql-core gives for a plain leaf whose resolver read `value`.
+
+    FULL_PATH when that answer is not a plain value (a null in a non-null field,
+    a value the scalar refuses): the caller lets graphql-core report it.
+    """
+    if plan.choice:
+        if value == "":
+            value = None
+        elif isinstance(value, Choices):
+            value = value.value
+    if value is None:
+        return None if plan.nullable else FULL_PATH
+    try:
+        serialized = plan.serialize(value)
+    except Exception:  # noqa: BLE001 - the full path reports it as graphql-core does
+        return FULL_PATH
+    if serialized is None or serialized is Undefined:
+        return FULL_PATH
+    return serialized
+
+
 def _never_awaitable(_value: Any) -> bool:
     return False
 
@@ -103,19 +129,7 @@ class HubExecutionContext(ExecutionContext):
                 value = source.get(plan.attname, plan.default)
             else:
                 value = getattr(source, plan.attname, plan.default)
-            if plan.choice:
-                if value == "":
-                    value = None
-                elif isinstance(value, Choices):
-                    value = value.value
-            if value is None:
-                if plan.nullable:
-                    return None
-            else:
-                try:
-                    serialized = plan.serialize(value)
-                except Exception:  # noqa: BLE001 - the full path reports it as graphql-core does
-                    serialized = None
-                if serialized is not None and serialized is not Undefined:
-                    return serialized
+            serialized = serialize_leaf(plan, value)
+            if serialized is not FULL_PATH:
+                return serialized
         return super().execute_field(parent_type, source, field_nodes, path)

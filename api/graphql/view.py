@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from agencies import policy
 from api.auth import ApiKeyAuthentication, KeycloakTokenAuthentication, SessionAuthentication
 from api.errors import problem_response, to_hub_error
+from api.graphql.compiled import execute_compiled
 from api.graphql.execution import HubExecutionContext
 from api.graphql.limits import validation_rules
 from hub import request_context
@@ -117,6 +118,11 @@ class HubGraphQLView(GraphQLView):
                     " request.",
                 )
             )
+        middleware = self.get_middleware(request)
+        if operation is not None and not middleware:
+            compiled = execute_compiled(schema, operation, query, variables, request)
+            if compiled is not None:
+                return compiled
         try:
             return execute(
                 schema,
@@ -125,7 +131,7 @@ class HubGraphQLView(GraphQLView):
                 context_value=self.get_context(request),
                 variable_values=variables,
                 operation_name=operation_name,
-                middleware=self.get_middleware(request),
+                middleware=middleware,
                 execution_context_class=HubExecutionContext,
             )
         except Exception as exc:  # noqa: BLE001 - reported as a GraphQL error, as graphene does

@@ -102,11 +102,7 @@ def agencies_rest(cols, rows, spec):
 
 def regions_graphql(cols, rows, spec):
     code, name, level, kind, parent = (
-        cols("code"),
-        cols("name"),
-        cols("level"),
-        cols("kind"),
-        cols("code", 1),
+        cols(n) for n in ("code", "name", "level", "kind", "parent__code")
     )
     edges = [
         {
@@ -115,19 +111,19 @@ def regions_graphql(cols, rows, spec):
                 "name": r[name],
                 "level": r[level],
                 "kind": r[kind].upper(),
-                "parent": {"code": r[parent]},
+                "parent": None if r[parent] is None else {"code": r[parent]},
             }
         }
-        for r in rows
+        for r in rows[: spec["limit"]]
     ]
     return {"data": {"regions": {"edges": edges}}}
 
 
 def agencies_graphql(cols, rows, spec):
     at = {n: cols(n) for n in ("id", "slug", "name", "acronym", "type", "status")}
-    region = [cols("code"), cols("name", 1), cols("level"), cols("kind")]
+    region = [cols(f"region__{n}") for n in ("code", "name", "level", "kind")]
     edges = []
-    for r in rows:
+    for r in rows[: spec["limit"]]:
         node = {
             "databaseId": r[at["id"]],
             "slug": r[at["slug"]],
