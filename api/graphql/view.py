@@ -119,7 +119,7 @@ class HubGraphQLView(GraphQLView):
                 )
             )
         middleware = self.get_middleware(request)
-        if operation is not None and not middleware:
+        if operation is not None and not middleware and len(query) <= CACHEABLE_QUERY_LENGTH:
             compiled = execute_compiled(schema, operation, query, variables, request)
             if compiled is not None:
                 return compiled

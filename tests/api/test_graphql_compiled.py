@@ -231,3 +231,13 @@ def test_leaf_serialization_defers_to_graphql_core_for_what_it_would_report():
     assert serialize_leaf(required, "many") is FULL_PATH  # the scalar refuses it
     choice = required._replace(choice=True, nullable=True, serialize=str)
     assert serialize_leaf(choice, "") is None  # graphene-django: a blank choice reads as null
+
+
+def test_turned_off_every_query_runs_through_graphql_core(api):
+    plans.clear()
+    with override_settings(HUB_GRAPHQL_COMPILED=False):
+        body = api().gql(REGIONS)
+    assert len(body["data"]["regions"]["edges"]) == 38  # the regencies and cities of Jawa Timur
+    assert _compiled_plans(REGIONS) == []
+    api().gql(REGIONS)
+    assert len(_compiled_plans(REGIONS)) == 1
