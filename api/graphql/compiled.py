@@ -24,6 +24,7 @@ answer graphql-core gives (tests hold the two side by side).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,11 +43,13 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     get_nullable_type,
+    is_enum_type,
     is_leaf_type,
     is_non_null_type,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
+from graphql.type.scalars import serialize_boolean, serialize_int, serialize_string
 from graphql_relay import get_offset_with_default, offset_to_cursor, to_global_id
 
 from agencies import policy
@@ -94,8 +97,8 @@ class _NotCompilable(Exception):
 class NodeShape:
     type_name: str
     pk: str  # the column holding the primary key: ids, and null for an absent relation
-    # (response key, kind, column, leaf plan, nested shape); kind: leaf, id, typename, object
-    entries: tuple[tuple[str, str, str | None, PlainLeaf | None, NodeShape | None], ...]
+    # (response key, kind, column, leaf reader, nested shape); kind: leaf, id, typename, object
+    entries: tuple[tuple[str, str, str | None, Callable | None, NodeShape | None], ...]
     nullable: bool = True
 
     def columns(self) -> list[str]:
@@ -149,6 +152,38 @@ def _python_names(graphene_type) -> dict[str, str]:
     }
 
 
+_INT32 = range(-(2**31), 2**31)
+# Scalars that answer a value of this exact type as it is (graphql-core's own scalars).
+_KEEPS = {serialize_string: str, serialize_int: int, serialize_boolean: bool}
+
+
+def _reader(leaf: PlainLeaf, field_def) -> Callable[[Any], Any]:
+    """:func:`serialize_leaf` for one field, with graphql-core's common answers inlined.
+
+    A string, an int or a bool that its own scalar answers unchanged is returned
+    as it is; an enum's answer for a raw value is remembered (it depends on the
+    value alone); everything else goes through :func:`serialize_leaf`.
+    """
+    keeps = _KEEPS.get(leaf.serialize)
+    memo: dict[str, Any] | None = {} if is_enum_type(get_nullable_type(field_def.type)) else None
+
+    def read(value: Any) -> Any:
+        kind = type(value)
+        plain = kind is not int or value in _INT32
+        if kind is keeps and plain and not (leaf.choice and value == ""):
+            return value
+        if memo is not None and kind is str:
+            answer = memo.get(value, FULL_PATH)
+            if answer is FULL_PATH:
+                answer = serialize_leaf(leaf, value)
+                if answer is not FULL_PATH and len(memo) < 1024:
+                    memo[value] = answer
+            return answer
+        return serialize_leaf(leaf, value)
+
+    return read
+
+
 def _leaf_of(field_def, column: str) -> PlainLeaf:
     leaf = get_nullable_type(field_def.type)
     if not is_leaf_type(leaf):
@@ -184,7 +219,8 @@ def _node_shape(object_type: GraphQLObjectType, selection_set, prefix: str, null
         elif python_name in compilable.columns:
             column = compilable.columns[python_name]
             column = prefix + (model._meta.pk.name if column == "pk" else column)
-            entries.append((key, "leaf", column, _leaf_of(field_def, column), None))
+            leaf = _leaf_of(field_def, column)
+            entries.append((key, "leaf", column, _reader(leaf, field_def), None))
         elif python_name in compilable.relations:
             target = get_nullable_type(field_def.type)
             relation = model._meta.get_field(python_name)
@@ -207,7 +243,7 @@ def _node_shape(object_type: GraphQLObjectType, selection_set, prefix: str, null
                 raise _NotCompilable(f"{name} is not a column") from None
             if not model_field.concrete or model_field.is_relation:
                 raise _NotCompilable(f"{name} is not a column")
-            entries.append((key, "leaf", prefix + leaf.attname, leaf, None))
+            entries.append((key, "leaf", prefix + leaf.attname, _reader(leaf, field_def), None))
     return NodeShape(object_type.name, prefix + model._meta.pk.name, tuple(entries), nullable)
 
 
@@ -319,9 +355,9 @@ def _render(shape: NodeShape, row: dict[str, Any]) -> dict[str, Any] | None:
             return None
         raise _FullPath
     out = {}
-    for key, kind, column, leaf, nested in shape.entries:
+    for key, kind, column, read, nested in shape.entries:
         if kind == "leaf":
-            value = serialize_leaf(leaf, row[column])
+            value = read(row[column])
             if value is FULL_PATH:
                 raise _FullPath
             out[key] = value

@@ -241,3 +241,28 @@ def test_turned_off_every_query_runs_through_graphql_core(api):
     assert _compiled_plans(REGIONS) == []
     api().gql(REGIONS)
     assert len(_compiled_plans(REGIONS)) == 1
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field", "values"),
+    [
+        ("Agency", "slug", ["a", "", 7, True, None]),
+        (
+            "Agency",
+            "version",
+            [1, 0, -1, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, True, "7", None],
+        ),
+        ("Agency", "type", ["pemkab", "PEMKAB", "pemkab", "", "planet", None, Agency.Type.PEMKOT]),
+        ("Agency", "status", ["active", "suspended", "active", "x"]),
+        ("Region", "kind", ["kota", "desa_adat", "kota", ""]),
+    ],
+)
+def test_compiled_leaf_readers_answer_as_serialize_leaf(type_name, field, values):
+    from api.graphql.compiled import _reader
+    from api.graphql.execution import plain_leaf
+
+    object_type = schema.graphql_schema.get_type(type_name)
+    leaf = plain_leaf(object_type, field)
+    read = _reader(leaf, object_type.fields[field])
+    for value in values:  # repeated values: the second answer comes from the memo
+        assert read(value) == serialize_leaf(leaf, value), value
