@@ -46,7 +46,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
         token = _current.set(RequestContext(request_id=request_id, ip=client_ip(request)))
         try:
