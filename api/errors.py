@@ -15,7 +15,16 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def language(request) -> str:
-    """'en' when the caller prefers English, else Bahasa Indonesia."""
+    """'en' when the request speaks English, else Bahasa Indonesia.
+
+    That is the language the locale middleware chose (the language cookie, then
+    ``Accept-Language`` by preference), so messages and ``Content-Language`` agree
+    with everything else Django translates. A request that never passed the
+    middleware is read from its ``Accept-Language`` header.
+    """
+    chosen = getattr(request, "LANGUAGE_CODE", None) if request is not None else None
+    if chosen:
+        return "en" if chosen.startswith("en") else "id"
     header = (request.META.get("HTTP_ACCEPT_LANGUAGE", "") if request else "").lower()
     for part in header.split(","):
         tag = part.split(";")[0].strip()

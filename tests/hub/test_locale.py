@@ -20,6 +20,9 @@ CASES = [
     ("/api/v1/regions/99.99/", {"HTTP_ACCEPT_LANGUAGE": "en"}, {}, "en"),
     ("/api/v1/regions/99.99/", {"HTTP_ACCEPT_LANGUAGE": "id-ID"}, {}, "id"),
     ("/api/v1/regions/35/", {}, {settings.LANGUAGE_COOKIE_NAME: "en"}, "en"),
+    # Problem details speak the chosen language too: by preference, and by cookie.
+    ("/api/v1/regions/99.99/", {"HTTP_ACCEPT_LANGUAGE": "id;q=0.5, en;q=0.9"}, {}, "en"),
+    ("/api/v1/regions/99.99/", {}, {settings.LANGUAGE_COOKIE_NAME: "en"}, "en"),
     ("/nowhere", {"HTTP_ACCEPT_LANGUAGE": "en"}, {}, "en"),
     ("/healthz", {"HTTP_ACCEPT_LANGUAGE": "en"}, {}, "en"),
 ]
