@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MB = 1000 * 1000
-SIZES = [(1 * MB, "1 MB", 10), (100 * MB, "100 MB", 3), (1000 * MB, "1 GB", 2)]
+SIZES = [(1 * MB, "1 MB", 10), (100 * MB, "100 MB", 3), (1000 * MB, "1 GB", 3)]
 CHUNK = 1024 * 1024
 BOUNDARY = "SimpulBenchBoundary"
 # An MP4 header: the hub sniffs the type from the bytes, so the files must look real.
