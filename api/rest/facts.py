@@ -147,6 +147,7 @@ class ClaimViewSet(ResourceViewSet):
 
     resource = CLAIM
     model = Claim
+    compiled_lists = True
     filterset_class = ClaimFilterSet
     ordering = ("id",)
     lookup_field = "pk"
@@ -362,6 +363,7 @@ class ClarificationViewSet(ResourceViewSet):
 
     resource = CLARIFICATION
     model = Clarification
+    compiled_lists = True
     filterset_class = ClarificationFilterSet
     ordering = ("id",)
     lookup_field = "pk"
