@@ -84,6 +84,14 @@ class ResourceViewSet(viewsets.ViewSet):
             response[name] = value
         return response
 
+    def list_columns(self, fields: list[str], expand: list[str]) -> list[str]:
+        """The ``values()`` columns a page of this shape reads."""
+        return self.resource.columns(fields, expand)
+
+    def render_list(self, rows: list[dict], fields: list[str], expand: list[str]) -> list[dict]:
+        """A page's rows as the API renders them."""
+        return self.resource.render_rows(rows, fields, expand)
+
     def list_query(self, fields: list[str], expand: list[str], limit: int) -> CompiledQuery:
         """This request's page as SQL: compiled once per distinct request when pure."""
         key = None
@@ -100,7 +108,7 @@ class ResourceViewSet(viewsets.ViewSet):
             cursor=self.request.GET.get("cursor"),
             limit=limit,
         )
-        columns = self.resource.columns(fields, expand)
+        columns = self.list_columns(fields, expand)
         compiled = CompiledQuery.of(queryset.values(*dict.fromkeys([*columns, *self.ordering])))
         if key is not None:
             plans.put(key, compiled)
@@ -116,8 +124,7 @@ class ResourceViewSet(viewsets.ViewSet):
             params = request.GET.copy()
             params["cursor"] = encode_cursor([rows[-1][name] for name in self.ordering])
             next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
-        results = self.resource.render_rows(rows, fields, expand)
-        return self.respond({"results": results, "next": next_url})
+        return self.respond({"results": self.render_list(rows, fields, expand), "next": next_url})
 
     def get_object(self, queryset=None) -> models.Model:
         queryset = self.get_queryset() if queryset is None else queryset

@@ -11,7 +11,6 @@ import base64
 import binascii
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils.datastructures import MultiValueDict
@@ -22,7 +21,6 @@ from rest_framework import parsers, serializers, viewsets
 from rest_framework.decorators import action
 
 from api.errors import problem_response, to_hub_error
-from api.pagination import encode_cursor, paginate, parse_limit
 from api.parsers import JSONParser
 from api.plans import KeyedQuery, plans
 from api.renderers import JSONRenderer
@@ -338,6 +336,7 @@ class MediaAssetViewSet(ResourceViewSet):
 
     resource = MEDIA_ASSET
     model = MediaAsset
+    compiled_lists = True  # the policy's embargo test is SQL (Now()), the filters are pure
     filterset_class = MediaAssetFilterSet
     ordering = ("id",)
     lookup_field = "pk"
@@ -356,10 +355,10 @@ class MediaAssetViewSet(ResourceViewSet):
 
     # -- reading -----------------------------------------------------------------
 
-    def _columns(self, fields, expand) -> list[str]:
+    def list_columns(self, fields, expand) -> list[str]:
         return list(dict.fromkeys([*self.resource.columns(fields, expand), *URL_COLUMNS]))
 
-    def _render(self, rows: list[dict], fields: list[str], expand: list[str]) -> list[dict]:
+    def render_list(self, rows: list[dict], fields: list[str], expand: list[str]) -> list[dict]:
         items = self.resource.render_rows(rows, fields, expand)
         want_renditions = "renditions" in fields
         want_original = "original_url" in fields
@@ -378,27 +377,9 @@ class MediaAssetViewSet(ResourceViewSet):
                 item["original_url"] = delivery.signed_url(download, storage) if own else None
         return items
 
-    def list(self, request, *args, **kwargs):
-        fields, expand = self._shape()
-        limit = parse_limit(request.GET.get("limit"), 25)
-        queryset = paginate(
-            self.filter_queryset(self.get_queryset()),
-            ordering=self.ordering,
-            cursor=request.GET.get("cursor"),
-            limit=limit,
-        )
-        rows = list(queryset.values(*self._columns(fields, expand)))
-        next_url = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            params = request.GET.copy()
-            params["cursor"] = encode_cursor([rows[-1][name] for name in self.ordering])
-            next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
-        return self.respond({"results": self._render(rows, fields, expand), "next": next_url})
-
     def represent(self, obj, *, default: bool = False) -> dict[str, Any]:
         fields, expand = (self.resource.field_names, []) if default else self._shape()
-        columns = self._columns(fields, expand)
+        columns = self.list_columns(fields, expand)
         # The same statement for every asset of this shape: compiled once.
         key = (MediaAssetViewSet.represent, tuple(columns))
         compiled = plans.get(key)
@@ -412,7 +393,7 @@ class MediaAssetViewSet(ResourceViewSet):
         rows = compiled.rows_for(obj.pk)
         if not rows:
             raise NotFound()
-        return self._render(rows, fields, expand)[0]
+        return self.render_list(rows, fields, expand)[0]
 
     def represent_many(self, assets) -> list[dict[str, Any]]:
         fields, expand = self._shape()
@@ -420,9 +401,9 @@ class MediaAssetViewSet(ResourceViewSet):
         queryset = MediaAsset.objects.filter(pk__in=ids).annotate(
             original_location=delivery.original_location_expression()
         )
-        rows = {row["id"]: row for row in queryset.values(*self._columns(fields, expand))}
+        rows = {row["id"]: row for row in queryset.values(*self.list_columns(fields, expand))}
         ordered = [rows[pk] for pk in ids if pk in rows]
-        return self._render(ordered, fields, expand)
+        return self.render_list(ordered, fields, expand)
 
     # -- writing -----------------------------------------------------------------
 
