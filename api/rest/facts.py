@@ -636,6 +636,7 @@ class BulletinViewSet(ResourceViewSet):
 
     resource = BULLETIN
     model = Bulletin
+    compiled_lists = True  # `active` compares with the database's clock (Now())
     filterset_class = BulletinFilterSet
     ordering = ("id",)
     lookup_field = "pk"

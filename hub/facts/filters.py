@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from agencies.models import Region
 from hub.facts.models import Bulletin, Claim, Clarification
@@ -148,12 +148,14 @@ class BulletinFilterSet(django_filters.FilterSet):
     def filter_active(self, queryset, name, value):
         if value is None:
             return queryset
-        condition = active_bulletins(timezone.now())
+        # The database's clock, when the statement runs: a compiled list stays right.
+        condition = active_bulletins(Now())
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
 def active_bulletins(now) -> Q:
-    """Bulletins in force at `now`: published real alerts not yet expired.
+    """Bulletins in force at `now` (a time, or ``Now()`` for the database's clock):
+    published real alerts not yet expired.
 
     Evaluated at query time, so a bulletin leaves the active set by itself the
     moment it expires; superseded and cancelled messages are no longer active.

@@ -8,7 +8,7 @@ equal for every principal, filter and page.
 import pytest
 
 from api.plans import plans
-from api.rest.facts import ClaimViewSet, ClarificationViewSet
+from api.rest.facts import BulletinViewSet, ClaimViewSet, ClarificationViewSet
 from hub.facts import services
 from tests.facts.conftest import principal
 
@@ -45,6 +45,23 @@ QUERIES = {
             "?status=planet",
         ],
     ),
+    BulletinViewSet: (
+        "/api/v1/bulletins/",
+        [
+            "",
+            "?limit=1",
+            "?active=true",
+            "?active=false",
+            "?region=35.07",
+            "?region=35.07.07.2001",
+            "?region=31",
+            "?status=withdrawn",
+            "?status=draft&status=published",
+            "?event=banjir",
+            "?agency={agency}",
+            "?active=perhaps",
+        ],
+    ),
 }
 
 
@@ -62,6 +79,15 @@ def facts(desk, bpbd, make_claim, make_clarification):
     return desk
 
 
+@pytest.fixture
+def bulletins(bpbd, make_bulletin):
+    make_bulletin()
+    make_bulletin(scope="Restricted", restriction="Hanya untuk instansi penanggulangan bencana")
+    make_bulletin(scope="Private", addresses="bnpb-pusdalops")
+    make_bulletin(until="draft")
+    return bpbd
+
+
 def _answer(client, path):
     response = client.get(path)
     return response.status_code, response.json()
@@ -77,11 +103,12 @@ def _compare(client, path, viewset, monkeypatch):
     return compiled
 
 
-@pytest.mark.parametrize("viewset", [ClaimViewSet, ClarificationViewSet])
+@pytest.mark.parametrize("viewset", [ClaimViewSet, ClarificationViewSet, BulletinViewSet])
 def test_compiled_lists_answer_what_built_ones_do(
-    api, make_user, facts, bpbd, monkeypatch, viewset
+    api, make_user, facts, bulletins, bpbd, monkeypatch, viewset
 ):
     base, queries = QUERIES[viewset]
+    owner = facts.agency if viewset is not BulletinViewSet else bpbd.agency
     # The most privileged first: a plan wrongly shared would show more to the others.
     principals = [
         api(user=make_user(superuser=True)),
@@ -93,7 +120,7 @@ def test_compiled_lists_answer_what_built_ones_do(
     plans.clear()
     seen = set()
     for query in queries:
-        path = base + query.format(agency=facts.agency.slug)
+        path = base + query.format(agency=owner.slug)
         for client in principals:
             for _ in range(2):  # the plan is made, then reused
                 status, body = _compare(client, path, viewset, monkeypatch)
