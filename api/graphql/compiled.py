@@ -9,8 +9,8 @@ behind it. A query whose shape is simple enough is answered here instead:
 * below it ``edges { cursor node { … } }``, ``pageInfo { … }`` and
   ``__typename``; on a node: plain scalar and enum fields (graphene's default
   resolver on a model column), ``id``, columns a type declares (say
-  ``databaseId`` → ``pk``) and to-one relations it declares as readable by
-  whoever reads it, with the same rules below them;
+  ``databaseId`` → ``pk``) and to-one relations it declares (read as its
+  resolver reads them), with the same rules below them;
 * no fragments, directives or repeated response keys.
 
 The queryset is built by the connection field itself (the type's
@@ -65,7 +65,7 @@ class Compilable:
     graphene_type: type[DjangoObjectType]
     # Field (Python name) → the column it resolves to, e.g. database_id → pk.
     columns: dict[str, str]
-    # To-one fields whose target anyone who may read this type may read too.
+    # To-one fields read without a policy of their own (as their resolvers read them).
     relations: frozenset[str]
 
 
@@ -79,7 +79,8 @@ def register(graphene_type, *, columns: dict[str, str] | None = None, relations=
     the principal's scope and the arguments (no clock, no queries while the
     queryset is built), like ``compiled_lists`` in REST. `columns` names fields
     with their own resolver that return one column; `relations` names to-one
-    fields whose target needs no policy of its own (the target is registered too).
+    fields whose resolver returns the related row as it is (a public target, or one
+    read with ``bypass_get_queryset``); the target type must be registered too.
     """
     _registry[graphene_type._meta.name] = Compilable(
         graphene_type, dict(columns or {}), frozenset(relations)

@@ -19,6 +19,7 @@ from graphene_django.utils import bypass_get_queryset
 from agencies import policy
 from agencies.models import Agency
 from api.errors import language
+from api.graphql import compiled
 from api.graphql.agencies import CountableConnection, principal
 from api.graphql.connections import HubConnectionField
 from api.graphql.errors import ERRORS, hub_mutation, mutation
@@ -511,6 +512,11 @@ class VerificationType(graphene.ObjectType):
     latest_version = graphene.Int()
     is_latest = graphene.Boolean()
     message = graphene.String(required=True)
+
+
+# An item's agency is read as graphene reads it (``bypass_get_queryset``): the owner itself.
+compiled.register(ClaimType, columns={"database_id": "pk"}, relations=("agency",))
+compiled.register(BulletinType, columns={"database_id": "pk"}, relations=("agency",))
 
 
 class Query(graphene.ObjectType):

@@ -14,6 +14,7 @@ from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
 from agencies import policy
+from api.graphql import compiled
 from api.graphql.agencies import CountableConnection, principal
 from api.graphql.connections import HubConnectionField
 from api.graphql.errors import MutationError, hub_mutation
@@ -180,6 +181,10 @@ class MediaLookupType(graphene.ObjectType):
 
     exact = graphene.List(graphene.NonNull(MediaAssetType), required=True)
     near = graphene.List(graphene.NonNull(MediaMatchType), required=True)
+
+
+# An asset's agency is read as graphene reads it (``bypass_get_queryset``): the owner itself.
+compiled.register(MediaAssetType, columns={"database_id": "pk"}, relations=("agency",))
 
 
 class Query(graphene.ObjectType):

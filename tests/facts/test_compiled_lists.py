@@ -131,3 +131,50 @@ def test_compiled_lists_answer_what_built_ones_do(
                 _compare(client, body["next"].split("testserver", 1)[1], viewset, monkeypatch)
     assert any(key[0] is viewset for key in plans)
     assert len(seen) >= 3  # the table reads real rows, not only empty pages
+
+
+GRAPHQL = [
+    (
+        "{ bulletins(first: 10) { edges { node { id databaseId identifier sender sent status"
+        " capStatus msgType scope event urgency severity certainty effective onset expires web"
+        " contact agency { slug name } } } } }",
+        True,
+    ),
+    (
+        '{ bulletins(active: true, region: "35.07", first: 2) { pageInfo { hasNextPage endCursor }'
+        " edges { cursor node { identifier } } } }",
+        True,
+    ),  # fmt: skip
+    ('{ bulletins(status: ["draft"], first: 5) { edges { node { identifier status } } } }', True),
+    ("{ bulletins(first: 5) { edges { node { identifier headline } } } }", False),
+    (
+        "{ claims(first: 10) { edges { node { databaseId text summary claimant firstSeen language"
+        " version agency { slug acronym type } } } } }",
+        True,
+    ),
+    ('{ claims(topic: "bansos", first: 10) { edges { node { summary topics } } } }', False),
+]
+
+
+@pytest.mark.parametrize(("query", "compiles"), GRAPHQL)
+def test_compiled_graphql_lists_answer_what_graphql_core_does(
+    api, make_user, facts, bulletins, bpbd, query, compiles
+):
+    from tests.api.test_graphql_compiled import _both, _compiled_plans
+
+    principals = [
+        api(user=make_user(superuser=True)),
+        api(user=bpbd.editor),
+        api(user=facts.editor),
+        api(),
+    ]
+    plans.clear()
+    edges = 0
+    for client in principals:
+        compiled, full = _both(client, query, None)
+        assert compiled == full
+        status, body = compiled
+        assert status == 200 and "errors" not in body, body
+        edges += len(next(iter(body["data"].values()))["edges"])
+    assert bool(_compiled_plans(query)) is compiles
+    assert edges > 0

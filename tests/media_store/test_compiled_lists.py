@@ -100,3 +100,49 @@ def test_an_ended_embargo_shows_through_the_same_compiled_statement(api, library
     MediaAsset.objects.filter(pk=embargoed.pk).update(embargo_until=Now() - timedelta(seconds=1))
     assert titles() == ["Erupsi Merapi", "Lahar embargo"]
     assert len(plans) == kept  # the same compiled statement answered
+
+
+GRAPHQL = [
+    (
+        "{ mediaAssets(first: 10) { edges { node { id databaseId title description altText"
+        " language kind mime size sha256 width height status visibility createdAt"
+        " agency { slug name type } } } } }",
+        True,
+    ),
+    (
+        '{ mediaAssets(tag: "merapi", first: 1) { pageInfo { hasNextPage endCursor }'
+        " edges { cursor node { title } } } }",
+        True,
+    ),  # fmt: skip
+    (
+        '{ mediaAssets(kind: ["image"], published: true, first: 10) { edges { node { title } } } }',
+        True,
+    ),  # fmt: skip
+    ("{ mediaAssets(first: 10) { edges { node { title tags renditions { name } } } } }", False),
+    ("{ mediaAssets(first: 10) { edges { node { title originalUrl } } } }", False),
+]
+
+
+@pytest.mark.parametrize(("query", "compiles"), GRAPHQL)
+def test_compiled_graphql_media_lists_answer_what_graphql_core_does(
+    api, make_user, library, query, compiles
+):
+    from tests.api.test_graphql_compiled import _both, _compiled_plans
+
+    mine, theirs, _embargoed = library
+    principals = [
+        api(user=make_user(superuser=True)),
+        api(user=theirs.editor),
+        api(user=mine.viewer),
+        api(),
+    ]
+    plans.clear()
+    edges = 0
+    for client in principals:
+        compiled, full = _both(client, query, None)
+        assert compiled == full
+        status, body = compiled
+        assert status == 200 and "errors" not in body, body
+        edges += len(body["data"]["mediaAssets"]["edges"])
+    assert bool(_compiled_plans(query)) is compiles
+    assert edges > 0
