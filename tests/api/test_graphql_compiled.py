@@ -18,6 +18,7 @@ from api.graphql.execution import FULL_PATH, PlainLeaf, serialize_leaf
 from api.graphql.schema import schema
 from api.plans import plans
 from tests.conftest import PLATFORM
+from tests.support.side_by_side import graphql_both, graphql_plans
 
 pytestmark = pytest.mark.django_db
 
@@ -129,22 +130,6 @@ CASES = [
 ]
 
 
-def _answer(client, query, variables):
-    response = client.post("/graphql", {"query": query, "variables": variables or {}})
-    return response.status_code, response.json()
-
-
-def _both(client, query, variables):
-    compiled = _answer(client, query, variables)
-    with override_settings(HUB_GRAPHQL_COMPILED=False):
-        full = _answer(client, query, variables)
-    return compiled, full
-
-
-def _compiled_plans(query):
-    return [key for key in plans if key[0] == "graphql" and key[1] == query]
-
-
 @pytest.fixture
 def agencies(make_agency):
     make_agency("kompil-jatim", name="Kompil Jatim", type="pemprov", region="35")
@@ -174,9 +159,9 @@ def test_compiled_answers_equal_graphql_core(
         "admin": lambda: make_user(superuser=True),
     }[who]
     client = api(user=user()) if user else api()
-    compiled, full = _both(client, query, variables)
+    compiled, full = graphql_both(client, query, variables)
     assert compiled == full
-    assert bool(_compiled_plans(query)) is compiles
+    assert bool(graphql_plans(query)) is compiles
     if compiles:
         status, body = compiled
         assert status == 200 and "errors" not in body
@@ -193,7 +178,7 @@ def test_suspended_agencies_stay_hidden_from_anonymous_and_visible_to_admins(
     }
     assert "kompil-beku" not in slugs["anonymous"]
     assert "kompil-beku" in slugs["admin"]
-    assert len(_compiled_plans(query)) == 2  # one per principal scope
+    assert len(graphql_plans(query)) == 2  # one per principal scope
 
 
 def test_a_compiled_plan_is_executed_again_and_reads_fresh_rows(api, make_agency, agencies):
@@ -238,9 +223,9 @@ def test_turned_off_every_query_runs_through_graphql_core(api):
     with override_settings(HUB_GRAPHQL_COMPILED=False):
         body = api().gql(REGIONS)
     assert len(body["data"]["regions"]["edges"]) == 38  # the regencies and cities of Jawa Timur
-    assert _compiled_plans(REGIONS) == []
+    assert graphql_plans(REGIONS) == []
     api().gql(REGIONS)
-    assert len(_compiled_plans(REGIONS)) == 1
+    assert len(graphql_plans(REGIONS)) == 1
 
 
 @pytest.mark.parametrize(

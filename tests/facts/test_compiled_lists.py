@@ -2,15 +2,16 @@
 
 Each request runs with ``compiled_lists`` on (twice: the plan is made, then
 reused) and off (the queryset is built every time); the three answers must be
-equal for every principal, filter and page.
+equal for every principal, filter and page (tests/support/side_by_side.py).
+GraphQL lists of claims and bulletins are held against graphql-core likewise.
 """
 
 import pytest
 
-from api.plans import plans
 from api.rest.facts import BulletinViewSet, ClaimViewSet, ClarificationViewSet
 from hub.facts import services
 from tests.facts.conftest import principal
+from tests.support.side_by_side import graphql_lists_agree, rest_lists_agree
 
 pytestmark = pytest.mark.django_db
 
@@ -88,48 +89,21 @@ def bulletins(bpbd, make_bulletin):
     return bpbd
 
 
-def _answer(client, path):
-    response = client.get(path)
-    return response.status_code, response.json()
-
-
-def _compare(client, path, viewset, monkeypatch):
-    """The compiled answer (made or reused) and the built one, which must be equal."""
-    compiled = _answer(client, path)
-    monkeypatch.setattr(viewset, "compiled_lists", False)
-    built = _answer(client, path)
-    monkeypatch.setattr(viewset, "compiled_lists", True)
-    assert compiled == built, path
-    return compiled
-
-
 @pytest.mark.parametrize("viewset", [ClaimViewSet, ClarificationViewSet, BulletinViewSet])
 def test_compiled_lists_answer_what_built_ones_do(
     api, make_user, facts, bulletins, bpbd, monkeypatch, viewset
 ):
     base, queries = QUERIES[viewset]
     owner = facts.agency if viewset is not BulletinViewSet else bpbd.agency
-    # The most privileged first: a plan wrongly shared would show more to the others.
-    principals = [
+    principals = [  # the most privileged first
         api(user=make_user(superuser=True)),
         api(user=facts.editor),
         api(user=facts.viewer),
         api(user=bpbd.editor),
         api(),
     ]
-    plans.clear()
-    seen = set()
-    for query in queries:
-        path = base + query.format(agency=owner.slug)
-        for client in principals:
-            for _ in range(2):  # the plan is made, then reused
-                status, body = _compare(client, path, viewset, monkeypatch)
-            if status != 200:
-                continue
-            seen.update(item["id"] for item in body["results"])
-            if body["next"]:  # the next page, through its cursor
-                _compare(client, body["next"].split("testserver", 1)[1], viewset, monkeypatch)
-    assert any(key[0] is viewset for key in plans)
+    paths = [base + query.format(agency=owner.slug) for query in queries]
+    seen = rest_lists_agree(principals, paths, viewset, monkeypatch)
     assert len(seen) >= 3  # the table reads real rows, not only empty pages
 
 
@@ -160,21 +134,12 @@ GRAPHQL = [
 def test_compiled_graphql_lists_answer_what_graphql_core_does(
     api, make_user, facts, bulletins, bpbd, query, compiles
 ):
-    from tests.api.test_graphql_compiled import _both, _compiled_plans
-
     principals = [
         api(user=make_user(superuser=True)),
         api(user=bpbd.editor),
         api(user=facts.editor),
         api(),
     ]
-    plans.clear()
-    edges = 0
-    for client in principals:
-        compiled, full = _both(client, query, None)
-        assert compiled == full
-        status, body = compiled
-        assert status == 200 and "errors" not in body, body
-        edges += len(next(iter(body["data"].values()))["edges"])
-    assert bool(_compiled_plans(query)) is compiles
+    edges, compiled = graphql_lists_agree(principals, query)
+    assert compiled is compiles
     assert edges > 0

@@ -18,6 +18,7 @@ from api.plans import plans
 from api.rest.media import MediaAssetViewSet
 from media_store.models import MediaAsset
 from tests.media_store.test_api import _asset, _picture
+from tests.support.side_by_side import graphql_lists_agree, rest_lists_agree
 
 pytestmark = pytest.mark.django_db
 
@@ -50,43 +51,17 @@ def library(local_storage, agency_team):
     return mine, theirs, embargoed
 
 
-def _answer(client, path):
-    response = client.get(path)
-    return response.status_code, response.json()
-
-
-def _compare(client, path, monkeypatch):
-    compiled = _answer(client, path)
-    monkeypatch.setattr(MediaAssetViewSet, "compiled_lists", False)
-    built = _answer(client, path)
-    monkeypatch.setattr(MediaAssetViewSet, "compiled_lists", True)
-    assert compiled == built, path
-    return compiled
-
-
 def test_compiled_media_lists_answer_what_built_ones_do(api, make_user, library, monkeypatch):
     mine, theirs, _embargoed = library
-    # The most privileged first: a plan wrongly shared would show more to the others.
-    principals = [
+    principals = [  # the most privileged first
         api(user=make_user(superuser=True)),
         api(user=theirs.editor),
         api(user=mine.editor),
         api(user=mine.viewer),
         api(),
     ]
-    plans.clear()
-    seen = set()
-    for query in QUERIES:
-        path = "/api/v1/media/" + query.format(theirs=theirs.agency.slug)
-        for client in principals:
-            for _ in range(2):  # the plan is made, then reused
-                status, body = _compare(client, path, monkeypatch)
-            if status != 200:
-                continue
-            seen.update(item["id"] for item in body["results"])
-            if body["next"]:
-                _compare(client, body["next"].split("testserver", 1)[1], monkeypatch)
-    assert any(key[0] is MediaAssetViewSet for key in plans)
+    paths = ["/api/v1/media/" + query.format(theirs=theirs.agency.slug) for query in QUERIES]
+    seen = rest_lists_agree(principals, paths, MediaAssetViewSet, monkeypatch)
     assert len(seen) == 5
 
 
@@ -127,8 +102,6 @@ GRAPHQL = [
 def test_compiled_graphql_media_lists_answer_what_graphql_core_does(
     api, make_user, library, query, compiles
 ):
-    from tests.api.test_graphql_compiled import _both, _compiled_plans
-
     mine, theirs, _embargoed = library
     principals = [
         api(user=make_user(superuser=True)),
@@ -136,13 +109,6 @@ def test_compiled_graphql_media_lists_answer_what_graphql_core_does(
         api(user=mine.viewer),
         api(),
     ]
-    plans.clear()
-    edges = 0
-    for client in principals:
-        compiled, full = _both(client, query, None)
-        assert compiled == full
-        status, body = compiled
-        assert status == 200 and "errors" not in body, body
-        edges += len(body["data"]["mediaAssets"]["edges"])
-    assert bool(_compiled_plans(query)) is compiles
+    edges, compiled = graphql_lists_agree(principals, query)
+    assert compiled is compiles
     assert edges > 0
