@@ -54,7 +54,13 @@ from graphql_relay import get_offset_with_default, offset_to_cursor, to_global_i
 
 from agencies import policy
 from api.graphql.connections import HubConnectionField
-from api.graphql.execution import FULL_PATH, PlainLeaf, plain_leaf, serialize_leaf
+from api.graphql.execution import (
+    FULL_PATH,
+    PlainLeaf,
+    never_awaitable,
+    plain_leaf,
+    serialize_leaf,
+)
 from api.plans import CompiledQuery, plans
 
 
@@ -388,7 +394,7 @@ def _info(schema, shape: ConnectionShape, operation, variables, context):
         operation,
         variables,
         context,
-        lambda _value: False,
+        never_awaitable,
     )
 
 

@@ -105,7 +105,8 @@ def serialize_leaf(plan: PlainLeaf, value: Any) -> Any:
     return serialized
 
 
-def _never_awaitable(_value: Any) -> bool:
+def never_awaitable(_value: Any) -> bool:
+    """The hub executes synchronously: no resolver returns an awaitable."""
     return False
 
 
@@ -114,7 +115,7 @@ class HubExecutionContext(ExecutionContext):
         super().__init__(*args, **kwargs)
         # The hub executes synchronously (WSGI, Django ORM): no resolver returns an
         # awaitable, so the check graphql-core makes on every single value is skipped.
-        self.is_awaitable = _never_awaitable
+        self.is_awaitable = never_awaitable
         manager = self.middleware_manager
         # Middleware wraps every resolver: then no field may skip its resolver.
         self.shortcut = manager is None or not manager.middlewares
