@@ -24,7 +24,13 @@ from agencies.services import apikey_authenticate
 from agencies.tokens import TokenRejected, client_id
 from hub import ratelimit, request_context
 from hub.audit import audit_record
-from hub.errors import AuthenticationFailed, NotFound, RateLimited, ServiceUnavailable
+from hub.errors import (
+    AuthenticationFailed,
+    HubError,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+)
 
 
 def anonymous() -> policy.Principal:
@@ -62,6 +68,40 @@ def bearer_token(request) -> str | None:
     return token.strip()
 
 
+def key_principal(request, token: str):
+    """The principal and key of a hub API key; RateLimited or NotFound when refused."""
+    refuse_if_rate_limited(request)
+    key = apikey_authenticate(token)
+    principal = policy.principal_for_system(
+        agency_id=key.agency_id, scopes=key.scopes, client_id=f"key:{key.prefix}"
+    )
+    return principal, key
+
+
+def token_principal(request, token: str):
+    """The API client and principal of a Keycloak JWT; RateLimited or TokenRejected."""
+    refuse_if_rate_limited(request)
+    return system_authenticate(token)
+
+
+def accepted_principal(request) -> policy.Principal | None:
+    """Who the authenticators below resolve a request without a session to.
+
+    None where one of them would refuse the credential: the refusal, its audit
+    entry and its count against the caller are theirs to give. Used by the read
+    lane (:mod:`api.lane`), which hands every such request to the full cycle.
+    """
+    token = bearer_token(request)
+    try:
+        if token is not None and token.startswith("smpl_"):
+            return key_principal(request, token)[0]
+        if token and keycloak_enabled():
+            return token_principal(request, token)[1]
+    except (HubError, TokenRejected):
+        return None
+    return policy.ANONYMOUS  # no credential any authenticator takes
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """Agency systems calling with a hub API key."""
 
@@ -71,15 +111,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         token = bearer_token(request)
         if token is None or not token.startswith("smpl_"):
             return None
-        refuse_if_rate_limited(request)
         try:
-            key = apikey_authenticate(token)
+            principal, key = key_principal(request, token)
         except NotFound:
             record_failure(request, method="api_key", reason="invalid", credential=token[:14])
             raise AuthenticationFailed(code="invalid_api_key") from None
-        principal = policy.principal_for_system(
-            agency_id=key.agency_id, scopes=key.scopes, client_id=f"key:{key.prefix}"
-        )
         request_context.set_principal(principal)
         return principal, key
 
@@ -127,9 +163,8 @@ class KeycloakTokenAuthentication(authentication.BaseAuthentication):
         token = bearer_token(request)
         if not token or token.startswith("smpl_"):
             return None
-        refuse_if_rate_limited(request)
         try:
-            record, principal = system_authenticate(token)
+            record, principal = token_principal(request, token)
         except TokenRejected as exc:
             if exc.code == "token_unknown_key" and not token_verifier().jwks.kids():
                 # No key was ever fetched: Keycloak is unreachable, the caller is not at fault.

@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from rest_framework import viewsets
 
 from agencies.policy import scope_key
+from api import lane
 from api.filtering import apply_filters
 from api.pagination import encode_cursor, paginate, parse_limit
 from api.plans import CompiledQuery, plans
@@ -99,6 +100,7 @@ class ResourceViewSet(viewsets.ViewSet):
             request = self.request
             query = tuple((name, tuple(values)) for name, values in request.GET.lists())
             key = (type(self), request.path, scope_key(request.user), query)
+            lane.offer(request, self)
             compiled = plans.get(key)
             if compiled is not None:
                 return compiled

@@ -34,6 +34,25 @@ def set_principal(principal: Any) -> None:
         ctx.principal = principal
 
 
+def request_id(meta: dict) -> str:
+    """The caller's ``X-Request-ID`` when it is a sane token, otherwise a new one."""
+    incoming = meta.get("HTTP_X_REQUEST_ID", "")
+    return incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
+
+
+def begin(request, principal: Any = None) -> contextvars.Token:
+    """Enter a request's context (undo with :func:`end`); returns what ``end`` takes."""
+    return _current.set(
+        RequestContext(
+            request_id=request_id(request.META), ip=client_ip(request), principal=principal
+        )
+    )
+
+
+def end(token: contextvars.Token) -> None:
+    _current.reset(token)
+
+
 def client_ip(request) -> str | None:
     """The caller's address. Behind a proxy the proxy must set REMOTE_ADDR correctly."""
     return request.META.get("REMOTE_ADDR") or None
@@ -46,12 +65,11 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
-        token = _current.set(RequestContext(request_id=request_id, ip=client_ip(request)))
+        token = begin(request)
         try:
             response = self.get_response(request)
         finally:
-            _current.reset(token)
-        response["X-Request-ID"] = request_id
+            context = current()
+            end(token)
+        response["X-Request-ID"] = context.request_id
         return response

@@ -179,6 +179,7 @@ HUB_GRAPHQL_MAX_DEPTH = env("HUB_GRAPHQL_MAX_DEPTH", 8, int)
 HUB_GRAPHQL_MAX_COST = env("HUB_GRAPHQL_MAX_COST", 5000, int)
 # Simple list queries answered from compiled SQL (api/graphql/compiled.py); false turns it off.
 HUB_GRAPHQL_COMPILED = env("HUB_GRAPHQL_COMPILED", True, bool)
+HUB_READ_LANE = env("HUB_READ_LANE", True, bool)
 
 # API keys and abuse limits
 HUB_API_KEY_DEFAULT_DAYS = env("HUB_API_KEY_DEFAULT_DAYS", 365, int)
