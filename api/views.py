@@ -99,8 +99,9 @@ class ResourceViewSet(viewsets.ViewSet):
         if self.compiled_lists:
             request = self.request
             query = tuple((name, tuple(values)) for name, values in request.GET.lists())
-            key = (type(self), request.path, scope_key(request.user), query)
-            lane.offer(request, self)
+            scope = scope_key(request.user)
+            key = (type(self), request.path, scope, query)
+            lane.offer_list(request, self, scope)
             compiled = plans.get(key)
             if compiled is not None:
                 return compiled

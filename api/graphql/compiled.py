@@ -35,7 +35,6 @@ from graphene import relay
 from graphene.utils.str_converters import to_camel_case
 from graphene_django.types import DjangoObjectType
 from graphql import (
-    ExecutionResult,
     FieldNode,
     GraphQLObjectType,
     GraphQLResolveInfo,
@@ -398,14 +397,30 @@ def _info(schema, shape: ConnectionShape, operation, variables, context):
     )
 
 
-def execute_compiled(
+@dataclass(frozen=True)
+class CompiledList:
+    """A list query compiled for one set of arguments and one principal scope."""
+
+    shape: ConnectionShape
+    query: CompiledQuery
+    start: int
+    first: int
+
+    def data(self) -> dict[str, Any]:
+        """The operation's ``data``: the page read fresh and shaped as graphql-core would."""
+        rows = self.query.rows()
+        nodes = [_render(self.shape.node, row) for row in rows[: self.first]]
+        return {self.shape.key: _connection(self.shape, nodes, self.start, len(rows) > self.first)}
+
+
+def compiled_list(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
     query: str,
     raw_variables: dict | None,
     context,
-) -> ExecutionResult | None:
-    """The answer to a compilable list query, or None when graphql-core must execute it."""
+) -> CompiledList | None:
+    """The compiled form of a compilable list query, or None when graphql-core must run it."""
     if not settings.HUB_GRAPHQL_COMPILED:
         return None
     shape = connection_shape(schema, query, operation)
@@ -441,21 +456,19 @@ def execute_compiled(
         policy.scope_key(principal),
     )
     compiled = plans.get(plan_key)
-    try:
-        if compiled is None:
+    if compiled is None:
+        try:
             info = _info(schema, shape, operation, variables, context)
             queryset = field.get_queryset_resolver()(
                 field.connection_type, field.get_manager(), info, dict(args)
             )
             columns = dict.fromkeys(shape.node.columns())
             page = queryset.prefetch_related(None).values(*columns)[start : start + first + 1]
-            compiled = CompiledQuery.of(page)
-            plans.put(plan_key, compiled)
-        rows = compiled.rows()
-        nodes = [_render(shape.node, row) for row in rows[:first]]
-    except Exception:  # noqa: BLE001 - errors are graphql-core's to report, in its words
-        return None
-    return ExecutionResult(data={shape.key: _connection(shape, nodes, start, len(rows) > first)})
+            compiled = CompiledList(shape, CompiledQuery.of(page), start, first)
+        except Exception:  # noqa: BLE001 - errors are graphql-core's to report, in its words
+            return None
+        plans.put(plan_key, compiled)
+    return compiled
 
 
 def _connection(shape: ConnectionShape, nodes: list, start: int, has_next: bool) -> dict:

@@ -10,6 +10,7 @@ test cannot pass by never using the lane.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from django.test import override_settings
@@ -58,13 +59,16 @@ def principals(make_agency, make_key):
 def both_ways(caller, path: str, **headers):
     """(full cycle, lane or full cycle, lane off): asserted equal; returns the second and
     whether the lane answered it."""
-    headers.setdefault("HTTP_X_REQUEST_ID", "lajur-uji")
-    first = caller.get(path, **headers)
+    return three_times(lambda: caller.get(path, HTTP_X_REQUEST_ID="lajur-uji", **headers), caller)
+
+
+def three_times(call, caller):
+    first = call()
     before = caller.full_cycles
-    second = caller.get(path, **headers)
+    second = call()
     laned = caller.full_cycles == before
     with override_settings(HUB_READ_LANE=False):
-        off = caller.get(path, **headers)
+        off = call()
     assert caller.full_cycles == before + 1 + (not laned)
     for answer in (first, second):
         assert (answer.status, answer.headers, answer.body) == (off.status, off.headers, off.body)
@@ -174,3 +178,69 @@ def test_the_switch_turns_the_lane_off(caller):
         for _ in range(3):
             assert caller.get(path).status == 200
     assert caller.full_cycles == 3
+
+
+GRAPHQL = [
+    ('{ regions(parent: "35", first: 5) { edges { node { code name level kind } } } }', None),
+    (
+        "query Wilayah($parent: String, $n: Int) { regions(parent: $parent, first: $n) {"
+        " pageInfo { hasNextPage endCursor } edges { cursor node { id code parent { code } } } } }",
+        {"parent": "35.07", "n": 3},
+    ),
+    (
+        '{ agencies(q: "lajur-", first: 50) { edges { node { databaseId slug status'
+        " region { code name } } } } }",
+        None,
+    ),
+    ("{ a: claims(first: 2) { edges { node { __typename id } } } }", None),
+]
+GRAPHQL_NEVER_LANED = [
+    ('{ agencies(q: "lajur-", first: 5) { edges { node { slug parent { slug } } } } }', None),
+    ('{ regions(parent: "35", last: 2) { edges { node { code } } } }', None),
+    ("{ regions(first: 5) { edges { node { nosuchfield } } } }", None),
+    ("{ memberships { edges { node { role } } } }", None),
+    (
+        'mutation { agencyCreate(input: {name: "X", type: "pemkab", region: "35"})'
+        " { errors { code } } }",
+        None,
+    ),
+]
+
+
+def graphql_both_ways(caller, document: str, variables: dict | None, **headers):
+    """both_ways() for a GraphQL document posted to /graphql."""
+    headers.setdefault("HTTP_X_REQUEST_ID", "lajur-graf")
+    return three_times(partial(caller.graphql, document, variables, **headers), caller)
+
+
+@pytest.mark.parametrize("language", [None, "en"])
+def test_graphql_lists_answer_alike_for_every_caller(caller, principals, language):
+    extra = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    for name, headers in principals.items():
+        for document, variables in GRAPHQL:
+            answer, laned = graphql_both_ways(caller, document, variables, **headers, **extra)
+            assert answer.status == 200 and "errors" not in answer.json(), (name, document)
+            assert laned, (name, document)
+        for document, variables in GRAPHQL_NEVER_LANED:
+            _, laned = graphql_both_ways(caller, document, variables, **headers, **extra)
+            assert not laned, (name, document)
+
+
+def test_graphql_lane_keeps_each_callers_rows(caller, principals):
+    document = "{ apiKeys(first: 10) { edges { node { agency { slug } } } } }"
+    seen = {}
+    for name in ("own key", "other key"):
+        for _ in range(3):
+            answer = caller.graphql(document, **principals[name])
+            edges = answer.json()["data"]["apiKeys"]["edges"]
+            seen[name] = {edge["node"]["agency"]["slug"] for edge in edges}
+    assert seen == {"own key": {"lajur-sendiri"}, "other key": {"lajur-lain"}}
+
+
+def test_graphql_bodies_are_passed_on_intact(caller):
+    """A body the lane read to key on is still there for Django when the lane declines."""
+    document = '{ regions(parent: "35", first: 2) { edges { node { code } } } }'
+    for _ in range(2):
+        answer = caller.graphql(document, HTTP_COOKIE="django_language=en")
+        assert answer.status == 200
+        assert len(answer.json()["data"]["regions"]["edges"]) == 2

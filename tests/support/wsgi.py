@@ -44,7 +44,17 @@ class WsgiCaller:
 
     def get(self, path: str, **headers: str) -> Answer:
         """GET `path`; headers as WSGI names (``HTTP_AUTHORIZATION="Bearer …"``)."""
-        environ = RequestFactory().get(path, **headers).environ
+        return self.call(RequestFactory().get(path, **headers).environ)
+
+    def graphql(self, query: str, variables: dict | None = None, **headers: str) -> Answer:
+        """POST a GraphQL document to ``/graphql`` as JSON."""
+        body = orjson.dumps({"query": query, "variables": variables or {}})
+        factory = RequestFactory()
+        return self.call(
+            factory.post("/graphql", body, content_type="application/json", **headers).environ
+        )
+
+    def call(self, environ: dict) -> Answer:
         answered = {}
 
         def start_response(status, response_headers, exc_info=None):
