@@ -2,7 +2,7 @@
 
 Commands may be spelled with dashes (``audit-verify``) or underscores. Start-up
 problems (bad settings, unreachable database) end in one line on stderr and a
-non-zero exit, not a traceback.
+non-zero exit, not a traceback; so does Ctrl-C (exit status 130).
 """
 
 from __future__ import annotations
@@ -12,6 +12,14 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C, e.g. while a command is still starting: a stop, not a crash.
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
     if len(argv) > 1 and not argv[1].startswith("-"):

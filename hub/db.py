@@ -54,6 +54,18 @@ def start_embedded() -> str:
     return _embedded_server.get_uri(EMBEDDED_DB_NAME)
 
 
+def forget_embedded_in_child() -> None:
+    """In a forked child (a web worker), leave stopping the embedded server to its parent.
+
+    The server's exit handler is inherited by ``fork()``; the child must not run
+    it, so a worker that exits (Ctrl-C, a restart) never touches PostgreSQL.
+    """
+    if _embedded_server is not None:
+        import atexit
+
+        atexit.unregister(_embedded_server._cleanup)
+
+
 def database_url() -> str:
     """The URL of the hub's database, starting the embedded server when none is configured."""
     url = os.environ.get("DATABASE_URL", "").strip()

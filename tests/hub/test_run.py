@@ -128,6 +128,7 @@ def test_make_run_twice_keeps_data(tmp_path):
         output = _stop(process)
     assert process.returncode is not None
     assert "generated password" not in output  # the admin came from the environment
+    assert "Traceback" not in output, output  # Ctrl-C is a clean stop, not a crash
     assert not _postgres_running(data_dir), "PostgreSQL must stop with the hub"
 
     process = _start(data_dir, port)
@@ -139,4 +140,5 @@ def test_make_run_twice_keeps_data(tmp_path):
     finally:
         output = _stop(process)
     assert "regions already loaded" in output
+    assert "Traceback" not in output, output
     assert not _postgres_running(data_dir)
