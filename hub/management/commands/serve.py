@@ -58,12 +58,6 @@ def settle_worker(worker) -> None:
     gc.freeze()
 
 
-def forked_worker(server, worker) -> None:
-    from hub.db import forget_embedded_in_child
-
-    forget_embedded_in_child()
-
-
 def gunicorn_options(host: str, port: int) -> dict:
     """The production server's settings; `make bench` serves with exactly these."""
     return {
@@ -78,7 +72,6 @@ def gunicorn_options(host: str, port: int) -> dict:
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "simpul-web",
-        "post_fork": forked_worker,
         "post_worker_init": settle_worker,
     }
 
