@@ -161,12 +161,17 @@ class ResourceViewSet(viewsets.ViewSet):
         if not _matches(header, current):
             raise PreconditionFailed(extra={"current_etag": current})
 
-    def created(self, obj: models.Model, headers: dict | None = None) -> HttpResponse:
+    def created(
+        self, obj: models.Model, headers: dict | None = None, data: dict | None = None
+    ) -> HttpResponse:
+        """201 with the new object's representation (`data` when already rendered)."""
         location = self.request.build_absolute_uri(
             f"{self.request.path.rstrip('/')}/{getattr(obj, self.lookup_field)}/"
         )
         return self.respond(
-            self.represent(obj), status=201, headers={"Location": location, **(headers or {})}
+            self.represent(obj) if data is None else data,
+            status=201,
+            headers={"Location": location, **(headers or {})},
         )
 
     def body(self) -> dict[str, Any]:

@@ -311,14 +311,26 @@ class ContentInspector:
         if self.spool.tell() > self.spool_limit:
             raise too_large(self.spool_limit)
 
-    def finish(self) -> Inspection:
-        """Complete validation of everything fed; raises when the upload must be refused."""
+    def settle(self) -> None:
+        """The cheap end-of-input checks: the file is not empty and its type is accepted.
+
+        After these, the bytes may go to storage while :meth:`finish` does the
+        rest (decoding an image in full, hashing the last chunk).
+        """
         try:
             if self.size == 0:
                 raise unprocessable("empty_file", "Berkas kosong.", "The file is empty.")
             if self.mime is None:
                 self._decide()
                 self._spool(bytes(self.head))
+        except BaseException:
+            self.close()
+            raise
+
+    def finish(self) -> Inspection:
+        """Complete validation of everything fed; raises when the upload must be refused."""
+        self.settle()
+        try:
             width = height = None
             if self.mime in RASTER:
                 width, height = self._check_image()

@@ -18,7 +18,7 @@ import logging
 import re
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -603,7 +603,11 @@ def _receive_limit() -> int:
 
 
 def asset_upload(
-    *, principal: Principal, agency: Agency, body: MultipartBody
+    *,
+    principal: Principal,
+    agency: Agency,
+    body: MultipartBody,
+    while_storing: Callable[[MediaAsset], None] | None = None,
 ) -> tuple[MediaAsset, bool]:
     """Receive a multipart upload and store it as an asset of `agency`.
 
@@ -611,6 +615,7 @@ def asset_upload(
     file streams to storage while it is hashed and inspected; anything refused
     leaves no row and no object behind. Returns ``(asset, created)``: identical
     bytes already uploaded by this agency answer the existing asset.
+    `while_storing` is as for :func:`asset_store`.
     """
     policy.check_create(principal, MediaAsset, agency.pk)
     limit = _receive_limit()
@@ -621,7 +626,11 @@ def asset_upload(
     fields, staged = body.receive(lambda: Receiver(storage=storage, limit=limit))
     try:
         return asset_store(
-            principal=principal, agency=agency, staged=staged, data=form_data(fields)
+            principal=principal,
+            agency=agency,
+            staged=staged,
+            data=form_data(fields),
+            while_storing=while_storing,
         )
     finally:
         staged.discard()  # unless the asset adopted the bytes
@@ -651,12 +660,21 @@ def asset_upload_stream(
 
 
 def asset_store(
-    *, principal: Principal, agency: Agency, staged: StagedUpload, data: dict[str, Any]
+    *,
+    principal: Principal,
+    agency: Agency,
+    staged: StagedUpload,
+    data: dict[str, Any],
+    while_storing: Callable[[MediaAsset], None] | None = None,
 ) -> tuple[MediaAsset, bool]:
     """Turn received bytes into an asset: metadata, quota, dedup, content address, row.
 
     One transaction: the asset row, its audit entry, change event and
     processing job are committed together, after the bytes are in place.
+    `while_storing(asset)` runs inside that transaction, once the new asset's
+    rows are written and while its object may still be completing: read-only
+    work the caller would otherwise do after the commit (rendering its answer).
+    Whatever it computed is void if the call then raises.
     """
     policy.check_create(principal, MediaAsset, agency.pk)
     values = _clean_asset(data, agency_id=agency.pk, instance=None, creating=True)
@@ -703,6 +721,8 @@ def asset_store(
             asset.collections.set(collections)
         _change(asset, change="created")
         _defer_process(asset.pk, new=True)
+        if while_storing is not None:
+            while_storing(asset)
         # The object may still be completing (see Receiver.finish): nothing that
         # refers to it commits before it is complete, and a failure rolls back.
         # The audit entry comes after: its chain lock is not held while waiting.

@@ -108,6 +108,7 @@ class Receiver:
         self.storage = storage
         self.inspector = ContentInspector(limit=limit, image_hook=image_hook)
         self.writer: ObjectWriter | None = None
+        self.completion: Future | None = None
 
     def write(self, chunk: bytes) -> None:
         self.inspector.feed(chunk)
@@ -123,13 +124,19 @@ class Receiver:
         :meth:`~StagedUpload.wait` says when (and whether) it is stored.
         """
         try:
+            # Nothing leaves for storage before the type is accepted. The rest of
+            # the validation (decoding an image in full, hashing the last chunk)
+            # runs while a small object is written; a refusal then discards it.
+            self.inspector.settle()
+            if self.writer is not None:
+                self.completion = self.writer.close_soon()
             inspection = self.inspector.finish()
             if self.writer is None:
                 return inspection
-            completion = self.writer.close_soon()
         except BaseException:
             self.abort()
             raise
+        completion, self.completion = self.completion, None
         return StagedUpload(
             self.storage,
             self.writer.temp_key,
@@ -141,6 +148,11 @@ class Receiver:
 
     def abort(self) -> None:
         self.inspector.close()
+        if self.completion is not None:
+            # A completion in flight finishes first: abort then removes what it wrote.
+            with contextlib.suppress(Exception):
+                self.completion.result()
+            self.completion = None
         if self.writer is not None:
             self.writer.abort()
             self.writer = None

@@ -427,11 +427,17 @@ class MediaAssetViewSet(ResourceViewSet):
     def create(self, request):
         principal = request.user
         agency = services.upload_agency(principal, request.GET.get("agency"))
+        answer: dict[str, Any] = {}
+
+        def render(new: MediaAsset) -> None:
+            # The new asset is rendered while its file is still reaching storage.
+            answer["asset"] = self.represent(new)
+
         asset, created = services.asset_upload(
-            principal=principal, agency=agency, body=_multipart(request)
+            principal=principal, agency=agency, body=_multipart(request), while_storing=render
         )
         if created:
-            return self.created(asset)
+            return self.created(asset, data=answer["asset"])
         location = request.build_absolute_uri(f"{request.path.rstrip('/')}/{asset.pk}/")
         return self.respond(
             self.represent(asset),
