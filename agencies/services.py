@@ -112,7 +112,9 @@ def _clean_agency(data: dict[str, Any], instance: Agency | None) -> dict[str, An
 
     if "slug" in data or instance is None:
         raw = data.get("slug") or slugify(str(data.get("name", "")))[:80]
-        if not isinstance(raw, str) or not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", raw or ""):
+        if isinstance(raw, str) and len(raw) > 80:
+            errors.append(_error("slug", "too_long", "Terlalu panjang.", "Too long."))
+        elif not isinstance(raw, str) or not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", raw or ""):
             errors.append(
                 _error(
                     "slug",

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 
 import orjson
+import psycopg
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf
 
 from hub import errors
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -78,6 +83,16 @@ def to_hub_error(exc: Exception) -> errors.HubError | None:
         return errors.NotAcceptable()
     if isinstance(exc, drf.UnsupportedMediaType):
         return errors.UnsupportedMediaType()
+    if isinstance(exc, DataError | psycopg.DataError):
+        # A value no check caught, refused by the database; the change rolled back.
+        log.warning("input refused by the database: %s", exc)
+        if "NUL" in str(exc):
+            return errors.nul_character()
+        return errors.ValidationFailed(
+            "Ada nilai yang tidak dapat disimpan seperti yang dikirim.",
+            "A value cannot be stored as sent.",
+            code="invalid_value",
+        )
     if isinstance(exc, drf.Throttled):
         wait = int(exc.wait or 1)
         return errors.RateLimited(headers={"Retry-After": str(wait)})

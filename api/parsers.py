@@ -4,7 +4,7 @@ import orjson
 from django.conf import settings
 from rest_framework import parsers
 
-from hub.errors import MalformedRequest, PayloadTooLarge
+from hub.errors import MalformedRequest, PayloadTooLarge, find_nul, nul_character
 
 
 class JSONParser(parsers.BaseParser):
@@ -20,8 +20,14 @@ class JSONParser(parsers.BaseParser):
         if len(raw) > limit:
             raise PayloadTooLarge()
         try:
-            return orjson.loads(raw or b"{}")
+            data = orjson.loads(raw or b"{}")
         except orjson.JSONDecodeError:
             raise MalformedRequest(
                 "Isi permintaan bukan JSON yang valid.", "The body is not valid JSON."
             ) from None
+        # JSON can carry U+0000 only escaped; the walk runs when the escape is there.
+        if b"\\u0000" in raw:
+            found = find_nul(data)
+            if found is not None:
+                raise nul_character(found)
+        return data

@@ -130,3 +130,31 @@ ServiceUnavailable = _kind(
     "Layanan sedang tidak tersedia. Coba lagi nanti.",
     "The service is temporarily unavailable.",
 )
+
+
+def nul_character(field: str | None = None) -> HubError:
+    """Text holding U+0000, which no stored text may contain (PostgreSQL refuses it)."""
+    message_id = "Teks tidak boleh mengandung karakter NUL (U+0000)."
+    message_en = "Text must not contain the NUL character (U+0000)."
+    where = [] if field is None else [FieldError(field, "nul_character", message_id, message_en)]
+    return ValidationFailed(message_id, message_en, code="nul_character", errors=where)
+
+
+def find_nul(value, pointer: str = "") -> str | None:
+    """Where in a parsed JSON value a string (or key) holds U+0000: a dotted path, or None."""
+    if isinstance(value, str):
+        return pointer if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{pointer}.{key}" if pointer else str(key)
+            if "\x00" in str(key):
+                return name
+            found = find_nul(item, name)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = find_nul(item, f"{pointer}.{index}" if pointer else str(index))
+            if found is not None:
+                return found
+    return None

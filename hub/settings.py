@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hub.request_context.RequestContextMiddleware",
+    "api.middleware.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hub.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -114,6 +114,13 @@ def _invalid(name: str, message_id: str, message_en: str) -> ValidationFailed:
     return ValidationFailed(errors=[FieldError(name, "invalid_" + name, message_id, message_en)])
 
 
+def _hex_text(value: object) -> str | None:
+    """A hash as the caller sent it, normalised; any non-text value fails the pattern."""
+    if value in (None, ""):
+        return None
+    return value.strip().lower() if isinstance(value, str) else "not text"
+
+
 def asset_lookup(
     *, principal: Principal, sha256: str | None = None, phash: str | None = None
 ) -> Lookup:
@@ -121,8 +128,8 @@ def asset_lookup(
     perceptual hash is within ``HUB_MEDIA_NEAR_DISTANCE`` bits of `phash`.
     """
     policy.require_authenticated(principal)
-    sha256 = (sha256 or "").strip().lower() or None
-    phash = (phash or "").strip().lower() or None
+    sha256 = _hex_text(sha256)
+    phash = _hex_text(phash)
     if sha256 and not SHA256_RE.match(sha256):
         raise _invalid("sha256", "SHA-256 harus 64 digit heksadesimal.", "sha256 must be 64 hex.")
     if phash and not PHASH_RE.match(phash):

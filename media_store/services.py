@@ -27,7 +27,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from procrastinate.exceptions import AlreadyEnqueued
 
 from agencies import policy
@@ -35,6 +34,7 @@ from agencies.models import Agency
 from agencies.policy import Principal
 from hub.audit import audit_record
 from hub.changes import change_record
+from hub.dates import parse_date, parse_datetime
 from hub.errors import (
     Conflict,
     FieldError,

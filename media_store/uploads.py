@@ -24,7 +24,13 @@ from django.http import HttpRequest
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from hub.errors import FieldError, MalformedRequest, PayloadTooLarge, ValidationFailed
+from hub.errors import (
+    FieldError,
+    MalformedRequest,
+    PayloadTooLarge,
+    ValidationFailed,
+    nul_character,
+)
 from media_store.files import safe_filename
 from media_store.inspect import ContentInspector, Inspection
 from media_store.storage import ObjectWriter, Storage
@@ -260,6 +266,8 @@ class _FormReader:
                 text = self.value.decode(charset, "replace")
             except LookupError:  # an unknown charset
                 text = self.value.decode(self.charset, "replace")
+            if "\x00" in text or "\x00" in self.name:
+                raise nul_character(self.name.replace("\x00", ""))
             self.fields.setdefault(self.name, []).append(text)
         self.target = None
 

@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from agencies.contact_values import (
     CHANNELS,
@@ -26,7 +25,8 @@ from agencies.contact_values import (
 )
 from agencies.contacts.models import ContactPoint, Office, Person, Post
 from agencies.models import Agency, Region
-from hub.errors import FieldError
+from hub.dates import parse_date, parse_datetime
+from hub.errors import FieldError, nul_character
 
 _DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su|PH)"
 _DAYS = rf"{_DAY}(?:-{_DAY})?(?:,{_DAY}(?:-{_DAY})?)*"
@@ -95,6 +95,17 @@ def warning_messages(codes: Iterable[str], lang: str = "id") -> list[dict[str, s
     return out
 
 
+def _flat_text(value: Any) -> str:
+    """The text of a value and of any text inside it (lists of languages, tags…)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return "".join(_flat_text(item) for item in value)
+    if isinstance(value, dict):
+        return "".join(_flat_text(item) for pair in value.items() for item in pair)
+    return ""
+
+
 class Checker:
     """Collects FieldErrors while reading one input object."""
 
@@ -107,11 +118,14 @@ class Checker:
                 error("", "invalid_type", "Data harus berupa objek.", "Must be an object.")
             )
             data = {}
-        self.data = data
         for name in sorted(set(data) - allowed):
             self.errors.append(
                 error(name, "unknown_field", "Kolom tidak dikenal.", "Unknown field.")
             )
+        # Text no column can store (an imported cell, a GraphQL literal) fails here, by name.
+        refused = sorted(name for name in data if "\x00" in _flat_text(data[name]))
+        self.errors += [nul_character(name).errors[0] for name in refused]
+        self.data = {name: value for name, value in data.items() if name not in refused}
 
     def has(self, name: str) -> bool:
         return name in self.data
@@ -191,12 +205,9 @@ class Checker:
         if isinstance(raw, datetime):
             parsed = raw
         elif isinstance(raw, str):
-            try:
-                parsed = parse_datetime(raw)
-            except ValueError:
-                parsed = None
-            if parsed is None and parse_date(raw) is not None:
-                day = parse_date(raw)
+            parsed = parse_datetime(raw)
+            day = parse_date(raw) if parsed is None else None
+            if day is not None:
                 parsed = datetime(day.year, day.month, day.day)
         if parsed is None:
             self.add(

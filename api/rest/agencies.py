@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import orjson
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -35,6 +34,7 @@ from agencies.services import (
 from api.resources import Expansion, Resource
 from api.schema import document_resource, resource_serializer
 from api.views import ResourceViewSet
+from hub.dates import parse_datetime
 from hub.errors import FieldError, ValidationFailed
 
 REGION_BRIEF = {"code": "code", "name": "name", "level": "level", "kind": "kind"}

@@ -34,6 +34,7 @@ from hub.errors import (
     PreconditionFailed,
     UnsupportedMediaType,
     ValidationFailed,
+    nul_character,
 )
 from media_store import delivery, selectors, services
 from media_store.files import content_disposition
@@ -626,6 +627,8 @@ def _tus_metadata(header: str | None) -> dict[str, str]:
                     )
                 ]
             ) from None
+        if "\x00" in value:
+            raise nul_character(f"Upload-Metadata.{key}")
         metadata[key] = value
     return metadata
 

@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
-
 from agencies.models import Region
+from hub.dates import parse_datetime
 from hub.errors import FieldError, ValidationFailed
 
 BCP47_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -221,10 +220,7 @@ def parse_moment(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
-        try:
-            parsed = parse_datetime(value.strip())
-        except ValueError:
-            return None
+        parsed = parse_datetime(value.strip())
     else:
         return None
     if parsed is None or parsed.tzinfo is None:

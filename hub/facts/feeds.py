@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 from django.utils.feedgenerator import Atom1Feed
 
+from hub.dates import parse_datetime
 from hub.facts.models import Bulletin, ClarificationVersion
 
 CAP_MIME = "application/cap+xml"

@@ -17,11 +17,11 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, Concat
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from agencies import policy
 from agencies.models import Agency
 from agencies.policy import Principal
+from hub.dates import parse_date
 from hub.errors import FieldError, HubError, ValidationFailed
 from hub.facts import documents
 from hub.facts.cleaning import parse_moment

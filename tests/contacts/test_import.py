@@ -91,6 +91,29 @@ def test_a_real_run_with_errors_writes_nothing(api, world):
     assert (trail(), snapshot(world.bpbd)) == before
 
 
+def test_a_cell_holding_a_nul_character_is_an_error_of_its_row(api, world):
+    client = api(user=world.bpbd_editor, lang="en")
+    content = CLEAN.replace("WA Posko", "WA\x00Posko").encode()
+    before = trail(), snapshot(world.bpbd)
+    dry = upload(client, content, dry_run=True)
+    assert dry.status_code == 200
+    assert dry.json()["created"] == 6
+    assert dry.json()["errors"] == [
+        {
+            "row": 3,
+            "field": "label",
+            "code": "nul_character",
+            "message": "Text must not contain the NUL character (U+0000).",
+        }
+    ]
+    real = upload(client, content)
+    assert real.status_code == 400
+    assert {"field": "rows.3.label", "code": "nul_character"}.items() <= real.json()["errors"][
+        0
+    ].items()
+    assert (trail(), snapshot(world.bpbd)) == before
+
+
 def test_clean_import_twice_leaves_the_same_rows(api, world):
     client = api(user=world.bpbd_editor)
     dry = upload(client, CLEAN.encode(), dry_run=True).json()

@@ -153,6 +153,16 @@ def test_protocol_errors(local_storage, settings, agency_team, api):
         **TUS,
     )
     assert_problem(bad_metadata, 400, "validation_failed")
+    nul = client.client.post(
+        "/api/v1/media/uploads/",
+        HTTP_UPLOAD_LENGTH="10",
+        HTTP_UPLOAD_METADATA=_metadata(title="Judul\x00"),
+        **TUS,
+    )
+    assert assert_problem(nul, 400, "nul_character")["errors"][0]["field"] == (
+        "Upload-Metadata.title"
+    )
+    assert not MediaUpload.objects.exists()
     location = _create(client, 10)["Location"]
     wrong_type = client.client.generic(
         "PATCH",

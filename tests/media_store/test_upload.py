@@ -398,6 +398,11 @@ BAD_INPUTS = {
         "validation_failed",
     ),
     "no_file": (lambda s: (None, "", {"title": "Tanpa berkas"}), 400, "validation_failed"),
+    "nul_in_a_field": (
+        lambda s: (jpeg((100, 100)), "ok.jpg", {"title": "Judul\x00"}),
+        400,
+        "nul_character",
+    ),
 }
 
 

@@ -1,0 +1,228 @@
+"""Every REST operation, called with malformed input, answers a 4xx problem+json: never a 500.
+
+The operations come from the OpenAPI document, so a new endpoint is
+swept without editing this file. Path parameters are filled with a real
+object's id (from the demo data) and with hostile values; query parameters
+and JSON bodies get values of the wrong type, out of range, too long or
+holding a NUL byte. Each answer must be a client error with an
+``application/problem+json`` body carrying a stable ``code`` (or a success:
+a hostile value may well be harmless).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+import yaml
+
+from hub.demo import demo_load
+from hub.management.commands.export_schemas import API_DOCS
+
+pytestmark = pytest.mark.django_db
+
+METHODS = ("get", "post", "patch", "put", "delete")
+HOSTILE_PATH = ["0", "-1", "99999999999999999999999", "abc", "%00", "a%00b", "%27%22", "x" * 300]
+HOSTILE_QUERY = ["", "-1", "99999999999999999999999", "\x00", "2026-13-45", "x" * 3000, "[]"]
+# Filters and paging list endpoints take besides the documented ones.
+COMMON_QUERY = [
+    "page",
+    "page_size",
+    "cursor",
+    "ordering",
+    "q",
+    "agency",
+    "region",
+    "status",
+    "kind",
+    "tag",
+    "type",
+    "updated_since",
+    "since",
+    "verdict",
+    "collection",
+]
+HOSTILE_BODIES = [b"{", b"[]", b"null", b'"text"', b"1e999999", b'{"a":' * 200 + b"1" + b"}" * 200]
+HOSTILE_VALUES = [None, [1, 2], {"a": 1}, 10**30, -1, True, "\x00", "x" * 100_000, "2026-13-45"]
+
+
+@pytest.fixture
+def sweep(settings, tmp_path, make_user, api):
+    settings.HUB_STORAGE = "local"
+    settings.HUB_MEDIA_ROOT = str(tmp_path / "media")
+    demo_load()
+    client = api(user=make_user(superuser=True))
+    client.client.raise_request_exception = False  # a 500 is reported, not raised
+    # The committed document, which test_contracts keeps equal to the served one.
+    document = yaml.safe_load((API_DOCS / "openapi.yaml").read_text())
+    return client, document
+
+
+def _operations(document: dict):
+    for path, item in document["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield method, path, item[method]
+
+
+def _real_value(client, path: str, name: str) -> str | None:
+    """The id (or code, slug) of an existing object for `{name}` in `path`, if any."""
+    collection = path[: path.index("{" + name + "}")]
+    if "{" in collection:
+        return None
+    response = client.get(collection)
+    if response.status_code != 200:
+        return None
+    body = response.json()
+    items = body.get("results", body) if isinstance(body, dict) else body
+    if not isinstance(items, list) or not items:
+        return None
+    value = items[0].get(name, items[0].get("id"))
+    return None if value is None else str(value)
+
+
+def _fill(path: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "1"), path)
+
+
+def _body_properties(document: dict, operation: dict) -> list[str]:
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return list(schema.get("properties", {}))
+
+
+def _check(response, where: str, failures: list[str]) -> None:
+    status = response.status_code
+    if status >= 500:
+        failures.append(f"{where}: {status} {response.content[:200]!r}")
+    elif status >= 400:
+        kind = response.get("Content-Type", "")
+        if status != 405 and not kind.startswith("application/problem+json"):
+            failures.append(f"{where}: {status} answered {kind!r}")
+        elif status != 405 and not response.json().get("code"):
+            failures.append(f"{where}: {status} without a code")
+
+
+def _send(client, method: str, path: str, body: bytes | None = None):
+    kwargs = {}
+    if body is not None:
+        kwargs = {"data": body, "content_type": "application/json"}
+    return getattr(client.client, method)(path, **kwargs)
+
+
+def test_no_operation_answers_malformed_input_with_a_server_error(sweep):
+    client, document = sweep
+    failures: list[str] = []
+    swept = 0
+    for method, template, operation in _operations(document):
+        names = re.findall(r"\{(\w+)\}", template)
+        real = {name: _real_value(client, template, name) for name in names}
+        real = {name: value for name, value in real.items() if value is not None}
+        # Hostile path values, one parameter at a time.
+        for name in names:
+            for hostile in HOSTILE_PATH:
+                path = _fill(template, {**real, name: hostile})
+                _check(_send(client, method, path), f"{method.upper()} {path}", failures)
+                swept += 1
+        path = _fill(template, real)
+        if method == "get":
+            documented = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+            common = COMMON_QUERY if not names else []  # lists take filters and paging
+            for name in dict.fromkeys([*documented, *common]):
+                for hostile in HOSTILE_QUERY:
+                    url = f"{path}?{quote(name)}={quote(hostile)}"
+                    _check(_send(client, method, url), f"GET {url[:120]}", failures)
+                    swept += 1
+            continue
+        for body in HOSTILE_BODIES:
+            where = f"{method.upper()} {path} body {body[:20]!r}"
+            _check(_send(client, method, path, body), where, failures)
+            swept += 1
+        for name in _body_properties(document, operation):
+            for hostile in HOSTILE_VALUES:
+                body = json.dumps({name: hostile}).encode()
+                where = f"{method.upper()} {path} {{{name}: {str(hostile)[:20]!r}}}"
+                _check(_send(client, method, path, body), where, failures)
+                swept += 1
+    assert swept > 2000
+    assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(failures[:200])
+
+
+def test_nul_in_a_json_body_names_the_field_and_changes_nothing(api, make_user, make_agency):
+    agency = make_agency("nul-body", official_domains=["nul-body.go.id"])
+    client = api(user=make_user(superuser=True), lang="en")
+    response = client.patch(
+        f"/api/v1/agencies/{agency.slug}/",
+        {"name": "Baru", "official_domains": ["ok.go.id", "a\x00b.go.id"]},
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == "nul_character"
+    assert body["errors"] == [
+        {
+            "field": "official_domains.1",
+            "code": "nul_character",
+            "message": "Text must not contain the NUL character (U+0000).",
+        }
+    ]
+    agency.refresh_from_db()
+    assert agency.name == "Instansi nul-body" and agency.official_domains == ["nul-body.go.id"]
+    # A backslash followed by "u0000" is ordinary text.
+    escaped = client.patch(f"/api/v1/agencies/{agency.slug}/", {"name": "Garis \\u0000 miring"})
+    assert escaped.status_code == 200 and escaped.json()["name"] == "Garis \\u0000 miring"
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/agencies/?fields=a%00b", "fields"),
+        ("/api/v1/hotlines?region=35%00", "region"),
+        ("/api/v1/agencies/bnpb%00/", "path"),
+        ("/api/v1/directory/a%00/vcard/", "path"),
+    ],
+)
+def test_nul_in_the_path_or_a_query_parameter_is_refused(api, path, field):
+    response = api().get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response["X-Request-ID"]
+    assert response.json()["code"] == "nul_character"
+    assert response.json()["errors"] == [
+        {
+            "field": field,
+            "code": "nul_character",
+            "message": "Teks tidak boleh mengandung karakter NUL (U+0000).",
+        }
+    ]
+
+
+def test_graphql_text_the_database_refuses_is_a_typed_error(api, make_user):
+    """A GraphQL string literal reaches the service unchecked: the database's refusal is typed."""
+    from agencies.models import Agency
+
+    before = Agency.objects.count()
+    body = api(user=make_user(superuser=True)).gql(
+        'mutation { agencyCreate(input: {slug: "nul-gql", name: "A\\u0000B", type: "lpnk"})'
+        " { agency { slug } errors { field code } } }"
+    )
+    assert body["data"]["agencyCreate"] == {
+        "agency": None,
+        "errors": [{"field": None, "code": "nul_character"}],
+    }
+    assert Agency.objects.count() == before
+
+
+def test_other_values_the_database_refuses_are_client_errors():
+    from django.db import DataError
+
+    from api.errors import problem_body, to_hub_error
+
+    error = to_hub_error(DataError("value too long for type character varying(80)"))
+    body = problem_body(error)
+    assert (body["status"], body["code"]) == (400, "invalid_value")
+    assert "varying" not in body["detail"]  # the database's words stay in the log
