@@ -191,17 +191,16 @@ class KeycloakTokenAuthentication(authentication.BaseAuthentication):
 
 
 class KeycloakTokenScheme(OpenApiAuthenticationExtension):
-    """The same ``bearer`` scheme as hub API keys: one header, two kinds of token."""
+    """The same ``bearer`` scheme as hub API keys: one header, two kinds of token.
+
+    The API key's scheme (``api.schema``) defines and lists it once for both.
+    """
 
     target_class = "api.auth.KeycloakTokenAuthentication"
-    name = "bearer"
+    name: list[str] = []
 
     def get_security_requirement(self, auto_schema):
-        return []  # listed once, by the API key scheme
+        return []
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A hub API key (smpl_…) or, with Keycloak, a client-credentials JWT.",
-        }
+        return []

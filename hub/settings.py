@@ -162,6 +162,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "PostRoleEnum": "agencies.contacts.models.Post.Role",
+        "MembershipRoleEnum": "agencies.models.Membership.Role",
         "ContactVisibilityEnum": "agencies.contacts.models.ContactPoint.Visibility",
         "ContactLegalBasisEnum": "agencies.contacts.models.ContactPoint.LegalBasis",
     },
