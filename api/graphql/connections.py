@@ -23,9 +23,48 @@ from graphene_django.utils import maybe_queryset
 from graphql_relay import connection_from_array_slice, get_offset_with_default
 
 from api.filtering import apply_filters, plain_filterset
+from hub.errors import ValidationFailed
+
+PAGING = ("first", "last", "offset")
+
+
+def check_paging(args: dict, max_limit: int | None) -> None:
+    """Refuse paging arguments no page can answer (graphene-django would assert)."""
+    problems = [f"`{name}` must not be negative" for name in PAGING if (args.get(name) or 0) < 0]
+    if max_limit:
+        problems += [
+            f"`{name}` may be at most {max_limit}"
+            for name in ("first", "last")
+            if (args.get(name) or 0) > max_limit
+        ]
+    if args.get("offset") is not None and args.get("before") is not None:
+        problems.append("`offset` and `before` cannot be used together")
+    if problems:
+        detail = "; ".join(problems)
+        raise ValidationFailed(
+            f"Argumen halaman tidak valid: {detail}.",
+            f"Invalid paging arguments: {detail}.",
+            code="invalid_paging",
+        )
 
 
 class HubConnectionField(DjangoFilterConnectionField):
+    @classmethod
+    def connection_resolver(cls, resolver, connection, default_manager, queryset_resolver,
+                            max_limit, enforce_first_or_last, root, info, **args):  # fmt: skip
+        check_paging(args, max_limit)
+        return super().connection_resolver(
+            resolver,
+            connection,
+            default_manager,
+            queryset_resolver,
+            max_limit,
+            enforce_first_or_last,
+            root,
+            info,
+            **args,
+        )
+
     @classmethod
     def resolve_queryset(cls, connection, iterable, info, args, filtering_args, filterset_class):
         if not plain_filterset(filterset_class) or "order_by" in filtering_args:

@@ -9,7 +9,15 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.middleware.csrf import get_token
 from graphene_django.views import GraphQLView, HttpError
-from graphql import DocumentNode, ExecutionResult, OperationType, execute, get_operation_ast, parse
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    OperationType,
+    VariableDefinitionNode,
+    execute,
+    get_operation_ast,
+    parse,
+)
 from graphql.validation import validate
 from rest_framework.request import Request
 
@@ -21,6 +29,13 @@ from api.graphql.compiled import CompiledList, compiled_list
 from api.graphql.execution import HubExecutionContext
 from api.graphql.limits import validation_rules
 from hub import request_context
+
+
+def _about_a_variable(error) -> bool:
+    """A variable whose value does not fit its declared type (reported at its definition)."""
+    return any(
+        isinstance(node, VariableDefinitionNode) for node in getattr(error, "nodes", None) or ()
+    )
 
 
 def resolve_principal(request) -> policy.Principal:
@@ -98,7 +113,8 @@ class HubGraphQLView(GraphQLView):
             extensions["code"] = hub_error.code
         elif "exceeds maximum operation depth" in formatted.get("message", ""):
             extensions.setdefault("code", "query_too_deep")
-        elif original is None:
+        elif original is None or _about_a_variable(error):
+            # The document or a variable's value is wrong: the caller's mistake.
             extensions.setdefault("code", "graphql_invalid")
         else:
             extensions.setdefault("code", "internal_error")

@@ -88,3 +88,39 @@ def test_api_answers_set_no_cookie_while_graphiql_gets_the_csrf_cookie(api, make
 
     page = api().client.get("/graphql", HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and "csrftoken" in page.cookies
+
+
+def test_paging_arguments_no_page_can_answer_are_client_errors(api):
+    for arguments, problem in (
+        ("first: 101", "`first` may be at most 100"),
+        ("last: -1", "`last` must not be negative"),
+        ('offset: 2, before: "YXJyYXljb25uZWN0aW9uOjE="', "`offset` and `before`"),
+    ):
+        body = api(lang="en").gql(f"{{ regions({arguments}) {{ edges {{ node {{ code }} }} }} }}")
+        error = body["errors"][0]
+        assert error["extensions"]["code"] == "invalid_paging", error
+        assert problem in error["message"]
+        assert body["data"] == {"regions": None}
+
+
+def test_a_variable_of_the_wrong_type_is_the_callers_mistake(api):
+    response = api().client.post(
+        "/graphql",
+        {"query": "query($level: Decimal) { regions(level: $level) { totalCount } }",
+         "variables": {"level": "satu"}},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["graphql_invalid"]
+
+
+def test_node_answers_null_for_an_id_naming_nothing(api, make_agency):
+    import base64
+
+    make_agency("node-uji")
+    good = api().gql('{ agency(slug: "node-uji") { id } }')["data"]["agency"]["id"]
+    for global_id in ("bukan-id", base64.b64encode(b"Nope:1").decode(), ""):
+        body = api().gql("query($id: ID!) { node(id: $id) { id } }", {"id": global_id})
+        assert body == {"data": {"node": None}}, global_id
+    found = api().gql("query($id: ID!) { node(id: $id) { id } }", {"id": good})
+    assert found["data"]["node"] == {"id": good}

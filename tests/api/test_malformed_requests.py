@@ -1,12 +1,13 @@
-"""Every REST operation, called with malformed input, answers a 4xx problem+json: never a 500.
+"""Every operation, called with malformed input, answers a client error: never a 500.
 
-The operations come from the OpenAPI document, so a new endpoint is
-swept without editing this file. Path parameters are filled with a real
-object's id (from the demo data) and with hostile values; query parameters
-and JSON bodies get values of the wrong type, out of range, too long or
-holding a NUL byte. Each answer must be a client error with an
-``application/problem+json`` body carrying a stable ``code`` (or a success:
-a hostile value may well be harmless).
+REST operations come from the OpenAPI document and GraphQL fields from the
+schema, so a new endpoint is swept without editing this file. Path
+parameters and ids are filled with a real object's id (from the demo data)
+and with hostile values; query parameters, headers, JSON bodies and GraphQL
+arguments get values of the wrong type, out of range, too long or holding a
+NUL character. A REST answer must be a success (a hostile value may well be
+harmless) or a 4xx ``application/problem+json`` body with a stable
+``code``; a GraphQL error must never be an ``internal_error``.
 """
 
 from __future__ import annotations
@@ -101,9 +102,9 @@ def _check(response, where: str, failures: list[str]) -> None:
         failures.append(f"{where}: {status} {response.content[:200]!r}")
     elif status >= 400:
         kind = response.get("Content-Type", "")
-        if status != 405 and not kind.startswith("application/problem+json"):
+        if not kind.startswith("application/problem+json"):
             failures.append(f"{where}: {status} answered {kind!r}")
-        elif status != 405 and not response.json().get("code"):
+        elif not response.json().get("code"):
             failures.append(f"{where}: {status} without a code")
 
 
@@ -226,3 +227,143 @@ def test_other_values_the_database_refuses_are_client_errors():
     body = problem_body(error)
     assert (body["status"], body["code"]) == (400, "invalid_value")
     assert "varying" not in body["detail"]  # the database's words stay in the log
+
+
+HOSTILE_HEADERS = [
+    ("HTTP_IF_MATCH", '"nope"'),
+    ("HTTP_IF_MATCH", "W/" + "x" * 5000),
+    ("HTTP_IF_NONE_MATCH", "*, garbage, ,"),
+    ("HTTP_ACCEPT", "application/xml"),
+    ("HTTP_ACCEPT", "*/*;q=abc, text/html;level=, ;;"),
+    ("HTTP_ACCEPT_LANGUAGE", "xx-YY;q=2, ;q=, id;q=abc"),
+    ("HTTP_RANGE", "bytes=9-1"),
+    ("HTTP_RANGE", "bytes=99999999999999999999-"),
+    ("HTTP_RANGE", "lines=1-2"),
+    ("HTTP_X_REQUEST_ID", "\u00e9" * 100),
+    ("CONTENT_TYPE", "multipart/form-data"),
+    ("CONTENT_TYPE", "multipart/form-data; boundary="),
+    ("CONTENT_TYPE", "application/json; charset=bogus"),
+    ("CONTENT_TYPE", "text/plain"),
+    ("HTTP_UPLOAD_LENGTH", "-1"),
+    ("HTTP_UPLOAD_OFFSET", "x"),
+    ("HTTP_TUS_RESUMABLE", "0.2.2"),
+]
+
+
+def test_no_operation_answers_hostile_headers_with_a_server_error(sweep):
+    client, document = sweep
+    failures: list[str] = []
+    for method, template, _operation in _operations(document):
+        names = re.findall(r"\{(\w+)\}", template)
+        real = {name: _real_value(client, template, name) for name in names}
+        path = _fill(template, {k: v for k, v in real.items() if v is not None})
+        for header, value in HOSTILE_HEADERS:
+            extra = {header: value}
+            kwargs = {}
+            if method != "get":
+                kwargs = {"data": b'{"title": "x"}', "content_type": "application/json"}
+                if header == "CONTENT_TYPE":
+                    kwargs["content_type"] = value
+                    extra = {}
+            response = getattr(client.client, method)(path, **kwargs, **extra)
+            _check(response, f"{method.upper()} {path} {header}: {value[:30]!r}", failures)
+    assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(failures[:200])
+
+
+# -- GraphQL -----------------------------------------------------------------------------------
+
+# REST collections holding the objects GraphQL mutations take by id, by the mutation's noun.
+COLLECTIONS = {
+    "mediaAsset": "/api/v1/media/",
+    "mediaCollection": "/api/v1/media-collections/",
+    "agency": "/api/v1/agencies/",
+    "apiKey": "/api/v1/api-keys/",
+    "apiClient": "/api/v1/api-clients/",
+    "person": "/api/v1/persons/",
+    "claimAppearance": "/api/v1/claims/",
+}
+HOSTILE_TEXT = ["x\x00y", "x" * 100_000, "2026-13-45", "-1", ""]
+
+
+def _noun(field_name: str) -> str:
+    """``officeUpdate`` → ``office``: the mutation's name without its verb."""
+    return re.sub(r"[A-Z][a-z]*$", "", field_name)
+
+
+def _collection(noun: str) -> str:
+    kebab = re.sub(r"([A-Z])", r"-\1", noun).lower()
+    return COLLECTIONS.get(noun) or f"/api/v1/{kebab}s/"
+
+
+def _value(gql_type, text: str):
+    """A value of `gql_type` whose every text leaf is `text` (and numbers at their edges)."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLList,
+        GraphQLNonNull,
+    )
+
+    if isinstance(gql_type, GraphQLNonNull):
+        return _value(gql_type.of_type, text)
+    if isinstance(gql_type, GraphQLList):
+        return [_value(gql_type.of_type, text)]
+    if isinstance(gql_type, GraphQLInputObjectType):
+        return {name: _value(field.type, text) for name, field in gql_type.fields.items()}
+    if isinstance(gql_type, GraphQLEnumType):
+        return next(iter(gql_type.values))
+    return {
+        "Int": 2147483647 if text else -1,
+        "Float": 1e308,
+        "Boolean": True,
+    }.get(gql_type.name, text)
+
+
+def _document(kind: str, name: str, field) -> str:
+    from graphql import get_named_type, is_leaf_type
+
+    declared = ", ".join(f"${arg}: {spec.type}" for arg, spec in field.args.items())
+    passed = ", ".join(f"{arg}: ${arg}" for arg in field.args)
+    selection = "" if is_leaf_type(get_named_type(field.type)) else " { __typename }"
+    return f"{kind} Sweep({declared}) {{ {name}({passed}){selection} }}"
+
+
+def test_no_graphql_field_answers_hostile_arguments_with_an_internal_error(sweep):
+    from api.graphql.schema import schema
+
+    client, _ = sweep
+    failures: list[str] = []
+    swept = 0
+    graphql_schema = schema.graphql_schema
+    for kind, root in (
+        ("query", graphql_schema.query_type),
+        ("mutation", graphql_schema.mutation_type),
+    ):
+        for name, field in root.fields.items():
+            if not field.args:
+                continue
+            real = _real_value(client, _collection(_noun(name)) + "{id}/", "id")
+            document = _document(kind, name, field)
+            for text in HOSTILE_TEXT:
+                variables = {arg: _value(spec.type, text) for arg, spec in field.args.items()}
+                for arg in ("id", "claim", "slug"):
+                    if arg in variables and real is not None:
+                        variables[arg] = real if arg == "slug" or not real.isdigit() else int(real)
+                response = client.client.post(
+                    "/graphql",
+                    json.dumps({"query": document, "variables": variables}),
+                    content_type="application/json",
+                )
+                swept += 1
+                where = f"{name} with {text[:12]!r}"
+                if response.status_code >= 500:
+                    failures.append(f"{where}: {response.status_code}")
+                    continue
+                codes = [
+                    error.get("extensions", {}).get("code")
+                    for error in response.json().get("errors") or []
+                ]
+                if "internal_error" in codes or None in codes:
+                    failures.append(f"{where}: {response.json()['errors'][:2]}")
+    assert swept > 200
+    assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(failures[:100])
