@@ -21,6 +21,7 @@ import yaml
 
 from hub.demo import demo_load
 from hub.management.commands.export_schemas import API_DOCS
+from hub.models import AuditEntry, ChangeEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,8 @@ def _body_properties(document: dict, operation: dict) -> list[str]:
 
 def _check(response, where: str, failures: list[str]) -> None:
     status = response.status_code
+    if getattr(response, "wrote_although_refused", False):
+        failures.append(f"{where}: {status}, yet an audit entry or change event was written")
     if status >= 500:
         failures.append(f"{where}: {status} {response.content[:200]!r}")
     elif status >= 400:
@@ -108,11 +111,22 @@ def _check(response, where: str, failures: list[str]) -> None:
             failures.append(f"{where}: {status} without a code")
 
 
+def _trail() -> tuple[int, int]:
+    """What every committed write leaves: audit entries and change events."""
+    return AuditEntry.objects.count(), ChangeEvent.objects.count()
+
+
 def _send(client, method: str, path: str, body: bytes | None = None):
     kwargs = {}
     if body is not None:
         kwargs = {"data": body, "content_type": "application/json"}
-    return getattr(client.client, method)(path, **kwargs)
+    before = _trail() if method != "get" else None
+    response = getattr(client.client, method)(path, **kwargs)
+    # A refused write leaves nothing behind: no audit entry, no change event.
+    response.wrote_although_refused = (
+        before is not None and 400 <= response.status_code < 500 and _trail() != before
+    )
+    return response
 
 
 def test_no_operation_answers_malformed_input_with_a_server_error(sweep):
