@@ -102,6 +102,22 @@ def answer_compiled(compiled: CompiledList, request) -> HttpResponse:
 class HubGraphQLView(GraphQLView):
     """GraphQL over the same principal as REST; query errors carry the hub's stable code."""
 
+    def parse_body(self, request):
+        """The request's JSON as strictly as REST reads it: UTF-8 text, no lone surrogates."""
+        content_type = self.get_content_type(request)
+        if content_type not in ("application/json", "application/graphql"):
+            return super().parse_body(request)
+        try:
+            if content_type == "application/graphql":
+                return {"query": request.body.decode()}
+            data = orjson.loads(request.body)
+        except (orjson.JSONDecodeError, UnicodeDecodeError):
+            invalid = HttpResponseBadRequest("POST body sent invalid JSON or text.")
+            raise HttpError(invalid) from None
+        if not isinstance(data, dict):
+            raise HttpError(HttpResponseBadRequest("The received data is not a valid JSON query."))
+        return data
+
     @staticmethod
     def format_error(error):
         formatted = GraphQLView.format_error(error)

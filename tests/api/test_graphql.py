@@ -124,3 +124,21 @@ def test_node_answers_null_for_an_id_naming_nothing(api, make_agency):
         assert body == {"data": {"node": None}}, global_id
     found = api().gql("query($id: ID!) { node(id: $id) { id } }", {"id": good})
     assert found["data"]["node"] == {"id": good}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (
+            b'{"query": "{ regions { totalCount } }", "variables": {"q": "\\ud800"}}',
+            "application/json",
+        ),
+        (b'{"query": "{ regions { totalCount } }"', "application/json"),
+        (b"[1, 2]", "application/json"),
+        (b"{ regions { totalCount } }\xff", "application/graphql"),
+    ],
+)
+def test_a_body_that_is_not_json_text_is_refused(api, body, content_type):
+    response = api().client.generic("POST", "/graphql", body, content_type=content_type)
+    assert response.status_code == 400
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["graphql_invalid"]

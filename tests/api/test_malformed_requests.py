@@ -28,8 +28,13 @@ from hub.models import AuditEntry, ChangeEvent
 pytestmark = pytest.mark.django_db
 
 METHODS = ("get", "post", "patch", "put", "delete")
+# Percent-encoded as sent; "%ED%A0%80" is a UTF-16 surrogate, "%FF" no UTF-8 at all.
 HOSTILE_PATH = ["0", "-1", "99999999999999999999999", "abc", "%00", "a%00b", "%27%22", "x" * 300]
-HOSTILE_QUERY = ["", "-1", "99999999999999999999999", "\x00", "2026-13-45", "x" * 3000, "[]"]
+HOSTILE_PATH += ["%ED%A0%80", "%FF"]
+HOSTILE_QUERY = [
+    quote(value)
+    for value in ["", "-1", "99999999999999999999999", "\x00", "2026-13-45", "x" * 3000, "[]"]
+] + ["%ED%A0%80", "%FF"]
 # Filters and paging list endpoints take besides the documented ones.
 COMMON_QUERY = [
     "page",
@@ -50,6 +55,7 @@ COMMON_QUERY = [
 ]
 HOSTILE_BODIES = [b"{", b"[]", b"null", b'"text"', b"1e999999", b'{"a":' * 200 + b"1" + b"}" * 200]
 HOSTILE_VALUES = [None, [1, 2], {"a": 1}, 10**30, -1, True, "\x00", "x" * 100_000, "2026-13-45"]
+HOSTILE_VALUES += ["\ud800"]  # a lone surrogate: valid JSON, not text
 
 
 @pytest.fixture
@@ -163,7 +169,7 @@ def test_no_operation_answers_malformed_input_with_a_server_error(sweep):
             common = COMMON_QUERY if not names else []  # lists take filters and paging
             for name in dict.fromkeys([*documented, *common]):
                 for hostile in HOSTILE_QUERY:
-                    url = f"{path}?{quote(name)}={quote(hostile)}"
+                    url = f"{path}?{quote(name)}={hostile}"
                     _check(_send(client, method, url), f"GET {url[:120]}", failures)
                     swept += 1
             continue
@@ -311,7 +317,7 @@ COLLECTIONS = {
     "person": "/api/v1/persons/",
     "claimAppearance": "/api/v1/claims/",
 }
-HOSTILE_TEXT = ["x\x00y", "x" * 100_000, "2026-13-45", "-1", ""]
+HOSTILE_TEXT = ["x\x00y", "x" * 100_000, "2026-13-45", "-1", "", "\ud800"]
 
 
 def _noun(field_name: str) -> str:
