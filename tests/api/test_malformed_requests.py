@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import pytest
 import yaml
+from django.conf import settings
 
 from agencies import policy
 from agencies.models import Agency
@@ -177,6 +178,12 @@ def test_no_operation_answers_malformed_input_with_a_server_error(sweep):
             where = f"{method.upper()} {path} body {body[:20]!r}"
             _check(_send(client, method, path, body), where, failures)
             swept += 1
+        # One byte over the JSON limit: refused unread (413) or never read at all.
+        oversized = b'{"a": "' + b"x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + b'"}'
+        response = _send(client, method, path, oversized)
+        _check(response, f"{method.upper()} {path} oversized body", failures)
+        if 200 <= response.status_code < 300 and _body_properties(document, operation):
+            failures.append(f"{method.upper()} {path} accepted an oversized body")
         for name in _body_properties(document, operation):
             for hostile in HOSTILE_VALUES:
                 body = json.dumps({name: hostile}).encode()
