@@ -6,6 +6,9 @@ For 1 MB, 100 MB and 1 GB files it times a multipart upload through the hub
 (`POST /api/v1/media/`) and a direct `minio` put of the same file to the same
 store, samples the hub's memory during the 1 GB upload, and measures how many
 renditions per second the processing makes from a 12-megapixel JPEG.
+For 1 MB it also times a floor (tests/bench/media_floor.py): the least any
+Python service needs to accept an authenticated, durable upload, to tell the
+cost of a web hop in front of the store from the hub's own.
 Targets: hub >= 80% of direct; peak RSS growth < 100 MB.
 """
 
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -75,6 +79,12 @@ def _prepare(env: dict) -> str:
     from hub.demo import PLATFORM
 
     call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    from tests.bench.media_floor import CREATE
+
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE)  # the floor's one table
     agency = Agency.objects.filter(slug="bench-media").first() or agency_create(
         principal=PLATFORM, data={"slug": "bench-media", "name": "Bench Media", "type": "lpnk"}
     )
@@ -87,9 +97,9 @@ def _prepare(env: dict) -> str:
     return secret
 
 
-def _serve(port: int, env: dict) -> subprocess.Popen:
+def _serve(port: int, env: dict, args: list[str] | None = None) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "serve", "--no-worker"],
+        args or [sys.executable, "-m", "hub", "serve", "--no-worker"],
         cwd=ROOT,
         env={**env, "HUB_PORT": str(port)},
     )
@@ -98,10 +108,32 @@ def _serve(port: int, env: dict) -> subprocess.Popen:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
             return process
+        except urllib.error.HTTPError:
+            return process  # the floor answers 404 on /healthz: it is up
         except OSError:
             time.sleep(0.5)
     process.kill()
-    raise SystemExit("the hub did not start")
+    raise SystemExit(f"the server on port {port} did not start")
+
+
+def _serve_floor(port: int, env: dict) -> subprocess.Popen:
+    """tests/bench/media_floor.py under gunicorn with the hub's own options."""
+    from hub.management.commands.serve import gunicorn_options
+
+    options = gunicorn_options("127.0.0.1", port)
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"--bind={options['bind']}",
+        f"--workers={options['workers']}",
+        f"--threads={options['threads']}",
+        f"--keep-alive={options['keepalive']}",
+        "--worker-class=gthread",
+        "--log-level=warning",
+        "tests.bench.media_floor:application",
+    ]
+    return _serve(port, env, args)
 
 
 class HubClient:
@@ -262,7 +294,7 @@ def main() -> None:
     server.state_dir.mkdir()
     print("\nstarting SeaweedFS and the hub …", flush=True)
     server.start()
-    hub = None
+    hub = floor = None
     prefix = f"bench/{uuid.uuid4().hex[:8]}/"
     part_size = int(os.environ.get("MINIO_PART_SIZE", 8 * 1024 * 1024))
     env = {
@@ -287,9 +319,13 @@ def main() -> None:
         env = {**os.environ}  # now with the database the preparation started or joined
         port = _free_port()
         hub = _serve(port, env)
+        floor_port = _free_port()
+        floor = _serve_floor(floor_port, env)
         client = server.client()
         uploader = HubClient(port, key)
+        floor_uploader = HubClient(floor_port, key)
         rows = []
+        floor_times: list[float] = []
         growth = None
         for size, label, repeats in SIZES:
             path = scratch / f"upload-{label.replace(' ', '')}.mp4"
@@ -298,6 +334,12 @@ def main() -> None:
             for _ in range(repeats):
                 _vary(path)
                 direct_times.append(_direct(client, server.bucket, prefix, path, part_size))
+                if size == SIZES[0][0]:
+                    _vary(path)
+                    elapsed, status = floor_uploader.upload(path)
+                    if status != 201:
+                        raise SystemExit(f"floor upload of {label} answered {status}")
+                    floor_times.append(elapsed)
                 _vary(path)
                 if size >= 1000 * MB:
                     with RssSampler(hub.pid) as sampler:
@@ -311,6 +353,7 @@ def main() -> None:
             path.unlink()
             rows.append((label, size, hub_times, direct_times))
         uploader.close()
+        floor_uploader.close()
         renders, whole = _renditions_per_second()
 
         print(
@@ -332,15 +375,24 @@ def main() -> None:
                 f" | {direct_s / hub_s:>10.0%} | {hub_med * 1e3:>13.1f} {direct_med * 1e3:>8.1f}"
                 f" {direct_med / hub_med:>6.0%}"
             )
+        label, _size, hub_times, direct_times = rows[0]
+        best, median = min(floor_times), statistics.median(floor_times)
+        print(
+            f"\nfloor, {label} (tests/bench/media_floor.py: key check, python-multipart, minio put,"
+            f" one row; nothing else): best {best * 1e3:.1f} ms = "
+            f"{min(direct_times) / best:.0%} of direct, median {median * 1e3:.1f} ms = "
+            f"{statistics.median(direct_times) / median:.0%}"
+        )
         megabytes = growth / 2**20
         print(f"\nhub peak RSS growth during the 1 GB upload: {megabytes:.1f} MiB (target < 100)")
         print(f"renditions per second, 12 MP JPEG: {renders:.1f} (render only), "
               f"{whole:.1f} (whole job: read original, render, store in S3)")  # fmt: skip
         print("targets: hub >= 80% of direct")
     finally:
-        if hub is not None:
-            hub.terminate()
-            hub.wait(30)
+        for process in (hub, floor):
+            if process is not None:
+                process.terminate()
+                process.wait(30)
         server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
