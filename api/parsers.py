@@ -6,6 +6,32 @@ from rest_framework import parsers
 
 from hub.errors import MalformedRequest, PayloadTooLarge, find_nul, nul_character
 
+# No document the hub reads nests deeper than a few levels; anything deeper is refused
+# before code that walks values recursively (validation, messages, logs) meets it.
+MAX_DEPTH = 32
+
+
+def too_deep(raw: bytes, data) -> bool:
+    """Whether parsed JSON nests lists and objects deeper than MAX_DEPTH (no recursion)."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False  # not enough brackets to nest that deep
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def nested_too_deep() -> MalformedRequest:
+    return MalformedRequest(
+        f"Isi permintaan bersarang terlalu dalam (maks. {MAX_DEPTH} tingkat).",
+        f"The body nests deeper than {MAX_DEPTH} levels.",
+        code="too_deep",
+    )
+
 
 class JSONParser(parsers.BaseParser):
     media_type = "application/json"
@@ -25,6 +51,8 @@ class JSONParser(parsers.BaseParser):
             raise MalformedRequest(
                 "Isi permintaan bukan JSON yang valid.", "The body is not valid JSON."
             ) from None
+        if isinstance(data, dict | list) and too_deep(raw, data):
+            raise nested_too_deep()
         # JSON can carry U+0000 only escaped; the walk runs when the escape is there.
         if b"\\u0000" in raw:
             found = find_nul(data)

@@ -140,21 +140,24 @@ def nul_character(field: str | None = None) -> HubError:
     return ValidationFailed(message_id, message_en, code="nul_character", errors=where)
 
 
-def find_nul(value, pointer: str = "") -> str | None:
-    """Where in a parsed JSON value a string (or key) holds U+0000: a dotted path, or None."""
-    if isinstance(value, str):
-        return pointer if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            name = f"{pointer}.{key}" if pointer else str(key)
-            if "\x00" in str(key):
-                return name
-            found = find_nul(item, name)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = find_nul(item, f"{pointer}.{index}" if pointer else str(index))
-            if found is not None:
-                return found
+def find_nul(value) -> str | None:
+    """Where in a parsed JSON value a string (or key) holds U+0000: a dotted path, or None.
+
+    Walks with its own stack: a body nested as deep as JSON parsers allow is fine.
+    """
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        pointer, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return pointer
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = f"{pointer}.{key}" if pointer else str(key)
+                if "\x00" in str(key):
+                    return name
+                stack.append((name, child))
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                stack.append((f"{pointer}.{index}" if pointer else str(index), child))
     return None

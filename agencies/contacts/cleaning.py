@@ -26,7 +26,7 @@ from agencies.contact_values import (
 from agencies.contacts.models import ContactPoint, Office, Person, Post
 from agencies.models import Agency, Region
 from hub.dates import parse_date, parse_datetime
-from hub.errors import FieldError, nul_character
+from hub.errors import FieldError, find_nul, nul_character
 
 _DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su|PH)"
 _DAYS = rf"{_DAY}(?:-{_DAY})?(?:,{_DAY}(?:-{_DAY})?)*"
@@ -95,17 +95,6 @@ def warning_messages(codes: Iterable[str], lang: str = "id") -> list[dict[str, s
     return out
 
 
-def _flat_text(value: Any) -> str:
-    """The text of a value and of any text inside it (lists of languages, tags…)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | tuple):
-        return "".join(_flat_text(item) for item in value)
-    if isinstance(value, dict):
-        return "".join(_flat_text(item) for pair in value.items() for item in pair)
-    return ""
-
-
 class Checker:
     """Collects FieldErrors while reading one input object."""
 
@@ -123,7 +112,7 @@ class Checker:
                 error(name, "unknown_field", "Kolom tidak dikenal.", "Unknown field.")
             )
         # Text no column can store (an imported cell, a GraphQL literal) fails here, by name.
-        refused = sorted(name for name in data if "\x00" in _flat_text(data[name]))
+        refused = sorted(name for name in data if find_nul({name: data[name]}) is not None)
         self.errors += [nul_character(name).errors[0] for name in refused]
         self.data = {name: value for name, value in data.items() if name not in refused}
 

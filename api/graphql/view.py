@@ -28,6 +28,7 @@ from api.errors import problem_response, to_hub_error
 from api.graphql.compiled import CompiledList, compiled_list
 from api.graphql.execution import HubExecutionContext
 from api.graphql.limits import validation_rules
+from api.parsers import nested_too_deep, too_deep
 from hub import request_context
 
 
@@ -116,6 +117,8 @@ class HubGraphQLView(GraphQLView):
             raise HttpError(invalid) from None
         if not isinstance(data, dict):
             raise HttpError(HttpResponseBadRequest("The received data is not a valid JSON query."))
+        if too_deep(request.body, data):
+            raise HttpError(HttpResponseBadRequest(nested_too_deep().message_en))
         return data
 
     @staticmethod

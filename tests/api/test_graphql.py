@@ -136,6 +136,13 @@ def test_node_answers_null_for_an_id_naming_nothing(api, make_agency):
         (b'{"query": "{ regions { totalCount } }"', "application/json"),
         (b"[1, 2]", "application/json"),
         (b"{ regions { totalCount } }\xff", "application/graphql"),
+        (
+            b'{"query": "{ regions { totalCount } }", "variables": {"q": '
+            + b"[" * 40
+            + b"]" * 40
+            + b"}}",
+            "application/json",
+        ),
     ],
 )
 def test_a_body_that_is_not_json_text_is_refused(api, body, content_type):

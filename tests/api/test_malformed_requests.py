@@ -54,9 +54,11 @@ COMMON_QUERY = [
     "verdict",
     "collection",
 ]
-HOSTILE_BODIES = [b"{", b"[]", b"null", b'"text"', b"1e999999", b'{"a":' * 200 + b"1" + b"}" * 200]
+HOSTILE_BODIES = [b"{", b"[]", b"null", b'"text"', b"1e999999"]
+HOSTILE_BODIES += [b'{"a":' * 1000 + b"1" + b"}" * 1000]  # as deep as the JSON parser allows
 HOSTILE_VALUES = [None, [1, 2], {"a": 1}, 10**30, -1, True, "\x00", "x" * 100_000, "2026-13-45"]
 HOSTILE_VALUES += ["\ud800"]  # a lone surrogate: valid JSON, not text
+HOSTILE_VALUES += ["DEEP"]  # stands for a list nested 1000 deep (see _deep)
 
 
 @pytest.fixture
@@ -187,6 +189,8 @@ def test_no_operation_answers_malformed_input_with_a_server_error(sweep):
         for name in _body_properties(document, operation):
             for hostile in HOSTILE_VALUES:
                 body = json.dumps({name: hostile}).encode()
+                if hostile == "DEEP":
+                    body = b'{"' + name.encode() + b'": ' + b"[" * 1000 + b"]" * 1000 + b"}"
                 where = f"{method.upper()} {path} {{{name}: {str(hostile)[:20]!r}}}"
                 _check(_send(client, method, path, body), where, failures)
                 swept += 1
@@ -218,6 +222,24 @@ def test_nul_in_a_json_body_names_the_field_and_changes_nothing(api, make_user, 
     # A backslash followed by "u0000" is ordinary text.
     escaped = client.patch(f"/api/v1/agencies/{agency.slug}/", {"name": "Garis \\u0000 miring"})
     assert escaped.status_code == 200 and escaped.json()["name"] == "Garis \\u0000 miring"
+
+
+def test_a_body_nested_deeper_than_any_document_is_refused(api, make_user, make_agency):
+    agency = make_agency("deep-body")
+    client = api(user=make_user(superuser=True))
+    deep = b'{"name": ' + b"[" * 33 + b"]" * 33 + b"}"
+    response = client.client.patch(
+        f"/api/v1/agencies/{agency.slug}/", deep, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "too_deep"
+    # 32 levels is still a document (refused for its type, not its depth).
+    shallow = b'{"name": ' + b"[" * 31 + b"]" * 31 + b"}"
+    response = client.client.patch(
+        f"/api/v1/agencies/{agency.slug}/", shallow, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_failed"
 
 
 @pytest.mark.parametrize(
