@@ -57,6 +57,7 @@ COMMON_QUERY = [
 HOSTILE_BODIES = [b"{", b"[]", b"null", b'"text"', b"1e999999"]
 HOSTILE_BODIES += [b'{"a":' * 1000 + b"1" + b"}" * 1000]  # as deep as the JSON parser allows
 HOSTILE_VALUES = [None, [1, 2], {"a": 1}, 10**30, -1, True, "\x00", "x" * 100_000, "2026-13-45"]
+HOSTILE_VALUES += [1e308, 0.5, -0.0, [None] * 1000]
 HOSTILE_VALUES += ["\ud800"]  # a lone surrogate: valid JSON, not text
 HOSTILE_VALUES += ["DEEP"]  # stands for a list nested 1000 deep (see _deep)
 
