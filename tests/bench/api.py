@@ -19,11 +19,11 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
+
+from tests.bench.serving import HUB, floor_command, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 DURATION = int(os.environ.get("BENCH_SECONDS", "3"))
@@ -144,21 +144,6 @@ def _fetch(url: str, method: str, query: str | None) -> bytes:
         return response.read()
 
 
-def _serve(args: list[str], port: int, env: dict) -> subprocess.Popen:
-    process = subprocess.Popen(args, cwd=ROOT, env={**env, "HUB_PORT": str(port)})
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return process
-        except urllib.error.HTTPError:
-            return process  # the floor answers 404 on /healthz: it is up
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit(f"server on port {port} did not start")
-
-
 def _wrk(url: str, method: str, body: str | None, clients: int) -> dict:
     args = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", f"-d{DURATION}s", "--latency"]
     with tempfile.TemporaryDirectory() as scratch:
@@ -202,25 +187,11 @@ def main() -> None:
     plan = _floor_plan(hub_port)
     plan_path.write_text(json.dumps(plan))
     env["BENCH_FLOOR_PLAN"] = str(plan_path)
-    hub = _serve([sys.executable, "-m", "hub", "serve", "--no-worker"], hub_port, env)
+    hub = serve(HUB, hub_port, env)
     from hub.management.commands.serve import gunicorn_options
 
     options = gunicorn_options("127.0.0.1", floor_port)
-    floor = _serve(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            f"--bind={options['bind']}",
-            f"--workers={options['workers']}",
-            f"--threads={options['threads']}",
-            "--worker-class=gthread",
-            "--log-level=warning",
-            "tests.bench.floor:application",
-        ],
-        floor_port,
-        env,
-    )
+    floor = serve(floor_command("tests.bench.floor:application", floor_port), floor_port, env)
     try:
         print(
             f"\nRead path: {options['workers']} gunicorn workers x {options['threads']} threads, "

@@ -22,15 +22,14 @@ import select
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
+
+from tests.bench.serving import HUB, floor_command, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 MB = 1000 * 1000
@@ -95,45 +94,6 @@ def _prepare(env: dict) -> str:
 
     connections.close_all()
     return secret
-
-
-def _serve(port: int, env: dict, args: list[str] | None = None) -> subprocess.Popen:
-    process = subprocess.Popen(
-        args or [sys.executable, "-m", "hub", "serve", "--no-worker"],
-        cwd=ROOT,
-        env={**env, "HUB_PORT": str(port)},
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return process
-        except urllib.error.HTTPError:
-            return process  # the floor answers 404 on /healthz: it is up
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit(f"the server on port {port} did not start")
-
-
-def _serve_floor(port: int, env: dict) -> subprocess.Popen:
-    """tests/bench/media_floor.py under gunicorn with the hub's own options."""
-    from hub.management.commands.serve import gunicorn_options
-
-    options = gunicorn_options("127.0.0.1", port)
-    args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        f"--bind={options['bind']}",
-        f"--workers={options['workers']}",
-        f"--threads={options['threads']}",
-        f"--keep-alive={options['keepalive']}",
-        "--worker-class=gthread",
-        "--log-level=warning",
-        "tests.bench.media_floor:application",
-    ]
-    return _serve(port, env, args)
 
 
 class HubClient:
@@ -318,9 +278,11 @@ def main() -> None:
         key = _prepare(env)
         env = {**os.environ}  # now with the database the preparation started or joined
         port = _free_port()
-        hub = _serve(port, env)
+        hub = serve(HUB, port, env)
         floor_port = _free_port()
-        floor = _serve_floor(floor_port, env)
+        floor = serve(
+            floor_command("tests.bench.media_floor:application", floor_port), floor_port, env
+        )
         client = server.client()
         uploader = HubClient(port, key)
         floor_uploader = HubClient(floor_port, key)
