@@ -25,12 +25,22 @@ def too_deep(raw: bytes, data) -> bool:
     return False
 
 
-def nested_too_deep() -> MalformedRequest:
-    return MalformedRequest(
-        f"Isi permintaan bersarang terlalu dalam (maks. {MAX_DEPTH} tingkat).",
-        f"The body nests deeper than {MAX_DEPTH} levels.",
-        code="too_deep",
-    )
+def load_json(raw: bytes):
+    """A request body as JSON, for REST and GraphQL alike: strict UTF-8 (no lone
+    surrogates), and nested no deeper than MAX_DEPTH. Raises MalformedRequest."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise MalformedRequest(
+            "Isi permintaan bukan JSON yang valid.", "The body is not valid JSON."
+        ) from None
+    if isinstance(data, dict | list) and too_deep(raw, data):
+        raise MalformedRequest(
+            f"Isi permintaan bersarang terlalu dalam (maks. {MAX_DEPTH} tingkat).",
+            f"The body nests deeper than {MAX_DEPTH} levels.",
+            code="too_deep",
+        )
+    return data
 
 
 class JSONParser(parsers.BaseParser):
@@ -45,14 +55,7 @@ class JSONParser(parsers.BaseParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise PayloadTooLarge()
-        try:
-            data = orjson.loads(raw or b"{}")
-        except orjson.JSONDecodeError:
-            raise MalformedRequest(
-                "Isi permintaan bukan JSON yang valid.", "The body is not valid JSON."
-            ) from None
-        if isinstance(data, dict | list) and too_deep(raw, data):
-            raise nested_too_deep()
+        data = load_json(raw or b"{}")
         # JSON can carry U+0000 only escaped; the walk runs when the escape is there.
         if b"\\u0000" in raw:
             found = find_nul(data)

@@ -28,8 +28,9 @@ from api.errors import problem_response, to_hub_error
 from api.graphql.compiled import CompiledList, compiled_list
 from api.graphql.execution import HubExecutionContext
 from api.graphql.limits import validation_rules
-from api.parsers import nested_too_deep, too_deep
+from api.parsers import load_json
 from hub import request_context
+from hub.errors import MalformedRequest
 
 
 def _about_a_variable(error) -> bool:
@@ -104,21 +105,20 @@ class HubGraphQLView(GraphQLView):
     """GraphQL over the same principal as REST; query errors carry the hub's stable code."""
 
     def parse_body(self, request):
-        """The request's JSON as strictly as REST reads it: UTF-8 text, no lone surrogates."""
+        """The request's JSON as REST reads it (``api.parsers.load_json``)."""
         content_type = self.get_content_type(request)
         if content_type not in ("application/json", "application/graphql"):
             return super().parse_body(request)
         try:
             if content_type == "application/graphql":
                 return {"query": request.body.decode()}
-            data = orjson.loads(request.body)
-        except (orjson.JSONDecodeError, UnicodeDecodeError):
-            invalid = HttpResponseBadRequest("POST body sent invalid JSON or text.")
-            raise HttpError(invalid) from None
+            data = load_json(request.body)
+        except UnicodeDecodeError:
+            raise HttpError(HttpResponseBadRequest("The query is not UTF-8 text.")) from None
+        except MalformedRequest as exc:
+            raise HttpError(HttpResponseBadRequest(exc.message_en)) from None
         if not isinstance(data, dict):
             raise HttpError(HttpResponseBadRequest("The received data is not a valid JSON query."))
-        if too_deep(request.body, data):
-            raise HttpError(HttpResponseBadRequest(nested_too_deep().message_en))
         return data
 
     @staticmethod
