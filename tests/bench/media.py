@@ -8,7 +8,9 @@ store, samples the hub's memory during the 1 GB upload, and measures how many
 renditions per second the processing makes from a 12-megapixel JPEG.
 For 1 MB it also times a floor (tests/bench/media_floor.py): the least any
 Python service needs to accept an authenticated, durable upload, to tell the
-cost of a web hop in front of the store from the hub's own.
+cost of a web hop in front of the store from the hub's own, and counts the CPU
+time each process spends per upload (client, web service, object store,
+database): on a small machine they all share the same cores.
 Targets: hub >= 80% of direct; peak RSS growth < 100 MB.
 """
 
@@ -193,6 +195,80 @@ class RssSampler:
         return max(peak - self.baseline.get(pid, peak) for pid, peak in self.peak.items())
 
 
+class CpuMeter:
+    """CPU time (user + system) each part of the system uses over a stretch of work.
+
+    A part is a server process with its children (gunicorn's workers,
+    PostgreSQL's backends), counted again at every reading so that workers
+    started later are in; the client is this process alone (the servers it
+    started are its children too).
+    """
+
+    def __init__(self, parts: dict[str, int | None]):
+        import psutil
+
+        self.parts = {
+            name: psutil.Process(pid) if pid is not None else None for name, pid in parts.items()
+        }
+        self.alone = {os.getpid()}
+
+    def read(self) -> dict[str, float | None]:
+        import psutil
+
+        totals: dict[str, float | None] = {}
+        for name, root in self.parts.items():
+            if root is None:
+                totals[name] = None
+                continue
+            total = 0.0
+            children = [] if root.pid in self.alone else root.children(recursive=True)
+            for process in [root, *children]:
+                try:
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                total += times.user + times.system
+            totals[name] = total
+        return totals
+
+    def per_call(self, work, calls: int) -> dict[str, float | None]:
+        """Milliseconds of CPU per call of `work()`, for each part, over `calls` calls."""
+        before = self.read()
+        for _ in range(calls):
+            work()
+        after = self.read()
+        return {
+            name: None if before[name] is None else (after[name] - before[name]) / calls * 1e3
+            for name in self.parts
+        }
+
+
+def _postmaster_pid() -> int | None:
+    """The local PostgreSQL server's pid (None for a server on another machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        (directory,) = cursor.fetchone()
+    try:
+        return int((Path(directory) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _print_cpu(label: str, rows: list[tuple[str, dict[str, float | None]]]) -> None:
+    names = list(rows[0][1])
+    cores = os.cpu_count()
+    print(f"\nCPU per {label} upload, ms (user + system; this machine has {cores} cores)\n")
+    header = f"{'path':34} |" + "".join(f" {name:>9}" for name in names) + f" | {'total':>7}"
+    print(header)
+    print("-" * len(header))
+    for title, used in rows:
+        cells = "".join(" " * 10 if used[n] is None else f" {used[n]:>9.1f}" for n in names)
+        total = sum(value for value in used.values() if value is not None)
+        print(f"{title:34} |{cells} | {total:>7.1f}")
+
+
 def _twelve_megapixels() -> bytes:
     from PIL import Image, ImageDraw
 
@@ -239,6 +315,36 @@ def _renditions_per_second() -> tuple[float, float]:
     return max(render), max(whole)
 
 
+def _cpu_per_upload(scratch, client, server, prefix, part_size, *, uploaders, postmaster):
+    """CPU per upload of the smallest file: direct put, then each web service in front."""
+    size, label, calls = SIZES[0]
+    path = scratch / "cpu-upload.mp4"
+    _make_file(path, size)
+    weed = int((server.state_dir / "weed.pid").read_text())
+
+    def meter(service_pid: int | None) -> CpuMeter:
+        return CpuMeter(
+            {"client": os.getpid(), "service": service_pid, "store": weed, "database": postmaster}
+        )
+
+    def direct() -> None:
+        _vary(path)
+        _direct(client, server.bucket, prefix, path, part_size)
+
+    rows = [("direct minio put", meter(None).per_call(direct, calls))]
+    for title, (uploader, process) in uploaders.items():
+
+        def upload(uploader=uploader, title=title) -> None:
+            _vary(path)
+            _, status = uploader.upload(path)
+            if status != 201:
+                raise SystemExit(f"{title} upload of {label} answered {status}")
+
+        rows.append((title, meter(process.pid).per_call(upload, calls)))
+    path.unlink()
+    return rows
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     from tests.support.seaweedfs import S3Server, free_port
@@ -276,6 +382,7 @@ def main() -> None:
     }
     try:
         key = _prepare(env)
+        postmaster = _postmaster_pid()
         env = {**os.environ}  # now with the database the preparation started or joined
         port = _free_port()
         hub = serve(HUB, port, env)
@@ -314,6 +421,10 @@ def main() -> None:
                 hub_times.append(elapsed)
             path.unlink()
             rows.append((label, size, hub_times, direct_times))
+        services = {"hub (POST /api/v1/media/)": (uploader, hub), "floor": (floor_uploader, floor)}
+        cpu_rows = _cpu_per_upload(
+            scratch, client, server, prefix, part_size, uploaders=services, postmaster=postmaster
+        )
         uploader.close()
         floor_uploader.close()
         renders, whole = _renditions_per_second()
@@ -345,6 +456,7 @@ def main() -> None:
             f"{min(direct_times) / best:.0%} of direct, median {median * 1e3:.1f} ms = "
             f"{statistics.median(direct_times) / median:.0%}"
         )
+        _print_cpu(SIZES[0][1], cpu_rows)
         megabytes = growth / 2**20
         print(f"\nhub peak RSS growth during the 1 GB upload: {megabytes:.1f} MiB (target < 100)")
         print(f"renditions per second, 12 MP JPEG: {renders:.1f} (render only), "
