@@ -7,6 +7,7 @@ from http import HTTPStatus
 
 import orjson
 import psycopg
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError
 from django.http import Http404, HttpResponse
@@ -76,6 +77,11 @@ def to_hub_error(exc: Exception) -> errors.HubError | None:
     if isinstance(exc, drf.PermissionDenied | DjangoPermissionDenied):
         return errors.PermissionDenied()
     if isinstance(exc, drf.NotFound | Http404):
+        return errors.NotFound()
+    if isinstance(exc, ObjectDoesNotExist):
+        # A service re-reads (and locks) the row the view found: a concurrent
+        # request deleted it in between. It is gone for this request too.
+        log.warning("row gone before it could be changed: %s", exc)
         return errors.NotFound()
     if isinstance(exc, drf.MethodNotAllowed):
         return errors.MethodNotAllowed()

@@ -4,17 +4,20 @@ Every list: policy-scoped queryset → FilterSet → keyset page → one ``value
 query → orjson. Resources whose list query is pure (``compiled_lists``) build
 and compile it once per distinct request and afterwards only execute it
 (:mod:`api.plans`). Every response carries an ETag; ``If-None-Match`` answers 304,
-``If-Match`` on writes answers 412 when the resource changed meanwhile.
+``If-Match`` on writes answers 412 when the resource changed meanwhile, checked
+in the write's own transaction (:meth:`ResourceViewSet.changing`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpResponse
 from rest_framework import viewsets
 
@@ -151,6 +154,25 @@ class ResourceViewSet(viewsets.ViewSet):
         return self.respond(self.represent(obj))
 
     # -- writing -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def changing(self) -> Iterator[models.Model]:
+        """The object this write changes; the service call that changes it goes in the block.
+
+        With ``If-Match``, the object's row is locked before its representation
+        is compared, and the block runs in the same transaction: a concurrent
+        change either commits first, and the condition fails (412), or waits
+        for this one. Two clients holding the same ETag cannot both write.
+        """
+        if not self.request.headers.get("If-Match"):
+            yield self.get_object()
+            return
+        with transaction.atomic():
+            found = self.get_object()
+            type(found)._base_manager.select_for_update().filter(pk=found.pk).order_by().exists()
+            obj = self.get_object()  # as committed before the lock was granted
+            self.check_if_match(obj)
+            yield obj
 
     def check_if_match(self, obj: models.Model) -> None:
         """412 when ``If-Match`` names a representation other than the current one."""

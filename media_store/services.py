@@ -533,16 +533,20 @@ def _blob_lock(
     blob = Blob(key=key, location=location, role=role, sha256=sha256, size=size, mime=mime)
     blob.created_at = timezone.now()
     table = Blob._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (key, location, role, sha256, size, mime, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING key",
-            [key, location, role, sha256, size, mime, blob.created_at],
-        )
-        if cursor.fetchone() is not None:
-            blob._state.adding = False
-            return blob, True
-    return Blob.objects.select_for_update().get(key=key), False
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (key, location, role, sha256, size, mime, created_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING key",
+                [key, location, role, sha256, size, mime, blob.created_at],
+            )
+            if cursor.fetchone() is not None:
+                blob._state.adding = False
+                return blob, True
+        existing = Blob.objects.select_for_update().filter(key=key).first()
+        if existing is not None:
+            return existing, False
+        # Collected (blob_collect) between the two statements: insert it again.
 
 
 def _defer_collect(keys) -> None:

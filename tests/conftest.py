@@ -33,6 +33,53 @@ def django_db_setup(django_db_setup, django_db_blocker):
         regions_load()
 
 
+@pytest.fixture(autouse=True)
+def _empty_job_queue_after_transactional_tests(request, django_db_blocker):
+    """Jobs a transactional test committed do not reach the next test.
+
+    Its closing flush empties the tables Django manages; procrastinate's are
+    not among them.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers,"
+            " procrastinate_workers CASCADE"
+        )
+
+
+# Data migrations that seed reference rows (each is idempotent).
+SEEDING_MIGRATIONS = [
+    "agencies.contacts.migrations.0002_seed_short_codes",
+    "hub.facts.migrations.0003_seed_verdicts",
+]
+
+
+@pytest.fixture
+def reference_data(db):
+    """The regions and the rows migrations seed, also in transactional tests.
+
+    A transactional test ends by emptying every table; the next one gets the
+    reference data back from here.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from agencies.models import Region
+    from agencies.regions import regions_load
+
+    if not Region.objects.exists():
+        regions_load()
+    for name in SEEDING_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
+
+
 @pytest.fixture
 def make_agency(db):
     """Create an agency through the real service: make_agency("bpbd-x", type=..., region=...)."""

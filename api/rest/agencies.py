@@ -241,9 +241,8 @@ class AgencyViewSet(ResourceViewSet):
         return self.created(agency)
 
     def partial_update(self, request, slug=None):
-        agency = self.get_object()
-        self.check_if_match(agency)
-        agency = agency_update(principal=request.user, agency=agency, data=self.body())
+        with self.changing() as agency:
+            agency = agency_update(principal=request.user, agency=agency, data=self.body())
         return self.respond(self.represent(agency))
 
 
@@ -270,9 +269,8 @@ class MembershipViewSet(ResourceViewSet):
         return self.created(membership)
 
     def destroy(self, request, pk=None):
-        membership = self.get_object()
-        self.check_if_match(membership)
-        membership_delete(principal=request.user, membership=membership)
+        with self.changing() as membership:
+            membership_delete(principal=request.user, membership=membership)
         return self.respond(None, status=204)
 
 
@@ -373,9 +371,8 @@ class ApiClientViewSet(ResourceViewSet):
     )
     @action(detail=True, methods=["post"])
     def rotate(self, request, pk=None):
-        record = self.get_object()
-        self.check_if_match(record)
-        record, secret = apiclient_rotate(principal=request.user, record=record)
+        with self.changing() as record:
+            record, secret = apiclient_rotate(principal=request.user, record=record)
         return _with_secret(self.respond(self.represent(record)), secret)
 
     def destroy(self, request, pk=None):

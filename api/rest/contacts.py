@@ -480,16 +480,14 @@ class OfficeViewSet(ContactsResourceViewSet):
         return self.created(office_create(principal=request.user, agency=agency, data=data))
 
     def partial_update(self, request, pk=None):
-        office = self.get_object()
-        self.check_if_match(office)
-        data, _ = self.writable_body()
-        office = office_update(principal=request.user, office=office, data=data)
+        with self.changing() as office:
+            data, _ = self.writable_body()
+            office = office_update(principal=request.user, office=office, data=data)
         return self.respond(self.represent(office))
 
     def destroy(self, request, pk=None):
-        office = self.get_object()
-        self.check_if_match(office)
-        office_delete(principal=request.user, office=office)
+        with self.changing() as office:
+            office_delete(principal=request.user, office=office)
         return self.respond(None, status=204)
 
 
@@ -512,16 +510,14 @@ class PostViewSet(ContactsResourceViewSet):
         return self.created(post_create(principal=request.user, agency=agency, data=data))
 
     def partial_update(self, request, pk=None):
-        post = self.get_object()
-        self.check_if_match(post)
-        data, _ = self.writable_body()
-        post = post_update(principal=request.user, post=post, data=data)
+        with self.changing() as post:
+            data, _ = self.writable_body()
+            post = post_update(principal=request.user, post=post, data=data)
         return self.respond(self.represent(post))
 
     def destroy(self, request, pk=None):
-        post = self.get_object()
-        self.check_if_match(post)
-        post_delete(principal=request.user, post=post)
+        with self.changing() as post:
+            post_delete(principal=request.user, post=post)
         return self.respond(None, status=204)
 
 
@@ -547,16 +543,14 @@ class PersonViewSet(ContactsResourceViewSet):
         return self.created(person_create(principal=request.user, agency=agency, data=data))
 
     def partial_update(self, request, pk=None):
-        person = self.get_object()
-        self.check_if_match(person)
-        data, _ = self.writable_body()
-        person = person_update(principal=request.user, person=person, data=data)
+        with self.changing() as person:
+            data, _ = self.writable_body()
+            person = person_update(principal=request.user, person=person, data=data)
         return self.respond(self.represent(person))
 
     def destroy(self, request, pk=None):
-        person = self.get_object()
-        self.check_if_match(person)
-        person_erase(principal=request.user, person=person)
+        with self.changing() as person:
+            person_erase(principal=request.user, person=person)
         return self.respond(None, status=204)
 
     @extend_schema(
@@ -594,16 +588,14 @@ class ContactPointViewSet(ContactsResourceViewSet):
         return self.created(contact_create(principal=request.user, agency=agency, data=data))
 
     def partial_update(self, request, pk=None):
-        contact = self.get_object()
-        self.check_if_match(contact)
-        data, _ = self.writable_body()
-        contact = contact_update(principal=request.user, contact=contact, data=data)
+        with self.changing() as contact:
+            data, _ = self.writable_body()
+            contact = contact_update(principal=request.user, contact=contact, data=data)
         return self.respond(self.represent(contact))
 
     def destroy(self, request, pk=None):
-        contact = self.get_object()
-        self.check_if_match(contact)
-        contact_delete(principal=request.user, contact=contact)
+        with self.changing() as contact:
+            contact_delete(principal=request.user, contact=contact)
         return self.respond(None, status=204)
 
     @extend_schema(

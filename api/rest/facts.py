@@ -174,9 +174,8 @@ class ClaimViewSet(ResourceViewSet):
         return self.created(claim)
 
     def partial_update(self, request, pk=None):
-        claim = self.get_object()
-        self.check_if_match(claim)
-        claim = services.claim_update(principal=request.user, claim=claim, data=self.body())
+        with self.changing() as claim:
+            claim = services.claim_update(principal=request.user, claim=claim, data=self.body())
         return self.respond(self.represent(claim))
 
     @extend_schema(
@@ -427,17 +426,17 @@ class ClarificationViewSet(ResourceViewSet):
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
     )
     def partial_update(self, request, pk=None):
-        clarification = self.get_object()
-        self.check_if_match(clarification)
-        clarification = services.clarification_update(
-            principal=request.user, clarification=clarification, data=self.body()
-        )
+        with self.changing() as clarification:
+            clarification = services.clarification_update(
+                principal=request.user, clarification=clarification, data=self.body()
+            )
         return self.respond(self.represent(clarification))
 
     def _move(self, service, **kwargs):
-        clarification = self.get_object()
-        self.check_if_match(clarification)
-        clarification = service(principal=self.request.user, clarification=clarification, **kwargs)
+        with self.changing() as clarification:
+            clarification = service(
+                principal=self.request.user, clarification=clarification, **kwargs
+            )
         return self.respond(self.represent(clarification))
 
     @_workflow_doc("Send the draft to review")
@@ -675,17 +674,15 @@ class BulletinViewSet(ResourceViewSet):
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
     )
     def partial_update(self, request, pk=None):
-        bulletin = self.get_object()
-        self.check_if_match(bulletin)
-        bulletin = services.bulletin_update(
-            principal=request.user, bulletin=bulletin, data=self.body()
-        )
+        with self.changing() as bulletin:
+            bulletin = services.bulletin_update(
+                principal=request.user, bulletin=bulletin, data=self.body()
+            )
         return self.respond(self.represent(bulletin))
 
     def _move(self, service, **kwargs):
-        bulletin = self.get_object()
-        self.check_if_match(bulletin)
-        bulletin = service(principal=self.request.user, bulletin=bulletin, **kwargs)
+        with self.changing() as bulletin:
+            bulletin = service(principal=self.request.user, bulletin=bulletin, **kwargs)
         return self.respond(self.represent(bulletin))
 
     @_bulletin_doc("Send the draft to review")

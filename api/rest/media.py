@@ -453,9 +453,8 @@ class MediaAssetViewSet(ResourceViewSet):
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
     )
     def partial_update(self, request, pk=None):
-        asset = self.get_object()
-        self.check_if_match(asset)
-        asset = services.asset_update(principal=request.user, asset=asset, data=self.body())
+        with self.changing() as asset:
+            asset = services.asset_update(principal=request.user, asset=asset, data=self.body())
         return self.respond(self.represent(asset))
 
     @extend_schema(
@@ -464,9 +463,8 @@ class MediaAssetViewSet(ResourceViewSet):
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
     )
     def destroy(self, request, pk=None):
-        asset = self.get_object()
-        self.check_if_match(asset)
-        services.asset_delete(principal=request.user, asset=asset)
+        with self.changing() as asset:
+            services.asset_delete(principal=request.user, asset=asset)
         return self.respond(None, status=204)
 
     @extend_schema(
@@ -477,9 +475,8 @@ class MediaAssetViewSet(ResourceViewSet):
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        asset = self.get_object()
-        self.check_if_match(asset)
-        asset = services.asset_publish(principal=request.user, asset=asset)
+        with self.changing() as asset:
+            asset = services.asset_publish(principal=request.user, asset=asset)
         return self.respond(self.represent(asset))
 
     @extend_schema(
@@ -490,9 +487,8 @@ class MediaAssetViewSet(ResourceViewSet):
     )
     @action(detail=True, methods=["post"])
     def unpublish(self, request, pk=None):
-        asset = self.get_object()
-        self.check_if_match(asset)
-        asset = services.asset_unpublish(principal=request.user, asset=asset)
+        with self.changing() as asset:
+            asset = services.asset_unpublish(principal=request.user, asset=asset)
         return self.respond(self.represent(asset))
 
     @extend_schema(
@@ -589,17 +585,15 @@ class MediaCollectionViewSet(ResourceViewSet):
         return self.created(collection)
 
     def partial_update(self, request, pk=None):
-        collection = self.get_object()
-        self.check_if_match(collection)
-        collection = services.collection_update(
-            principal=request.user, collection=collection, data=self.body()
-        )
+        with self.changing() as collection:
+            collection = services.collection_update(
+                principal=request.user, collection=collection, data=self.body()
+            )
         return self.respond(self.represent(collection))
 
     def destroy(self, request, pk=None):
-        collection = self.get_object()
-        self.check_if_match(collection)
-        services.collection_delete(principal=request.user, collection=collection)
+        with self.changing() as collection:
+            services.collection_delete(principal=request.user, collection=collection)
         return self.respond(None, status=204)
 
 

@@ -1,0 +1,62 @@
+"""Directory writes that race each other: If-Match holds, a deleted row answers 404."""
+
+from __future__ import annotations
+
+import pytest
+
+from agencies.contacts.models import Office
+from agencies.contacts.services import office_create, office_delete, office_update
+from tests.contacts.conftest import as_principal
+from tests.support.concurrency import Held, started, wait_until_blocked
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
+
+
+def _problem(response, status, code):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == code
+    return response.json()
+
+
+def test_an_office_edited_from_a_stale_etag_while_another_edit_commits_answers_412(world, api):
+    client = api(user=world.bpbd_editor)
+    url = f"/api/v1/offices/{world.office.pk}/"
+    etag = client.get(url)["ETag"]
+    editor = as_principal(world.bpbd_editor)
+    with Held(
+        lambda: office_update(
+            principal=editor, office=world.office, data={"opening_hours": "Mo-Su 00:00-24:00"}
+        )
+    ) as first:
+        second = started(lambda: client.patch(url, {"postal_code": "65100"}, HTTP_IF_MATCH=etag))
+        wait_until_blocked(also=second)
+        first.release()
+        response = second.result(30)
+    _problem(response, 412, "precondition_failed")
+    office = Office.objects.get(pk=world.office.pk)
+    assert (office.opening_hours, office.postal_code) == ("Mo-Su 00:00-24:00", "65163")
+
+
+def test_an_office_deleted_while_an_edit_waits_answers_404(world, api):
+    editor = as_principal(world.bpbd_editor)
+    spare = office_create(
+        principal=editor,
+        agency=world.bpbd,
+        data={
+            "external_id": "pos-pantau",
+            "name": "Pos Pantau Uji",
+            "address": "Jl. Raya Dampit No. 1",
+            "region": "35.07.05",
+        },
+    )
+    client = api(user=world.bpbd_editor)
+    with Held(lambda: office_delete(principal=editor, office=spare)) as deleting:
+        change = started(
+            lambda: client.patch(f"/api/v1/offices/{spare.pk}/", {"name": "Pos Pantau Baru"})
+        )
+        wait_until_blocked(also=change)
+        deleting.release()
+        response = change.result(30)
+    _problem(response, 404, "not_found")
+    assert not Office.objects.filter(pk=spare.pk).exists()
