@@ -7,6 +7,7 @@ before releasing it, so the interleaving is the same on every run.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 import pytest
@@ -184,3 +185,64 @@ def test_the_same_new_file_sent_at_once_by_two_agencies_is_one_blob_and_two_asse
     blob = Blob.objects.get()
     assert storage_backend.objects() == [blob.location]
     assert storage_backend.raw_read(blob.location) == data
+
+
+def test_two_uploads_at_once_cannot_both_fit_in_the_last_of_the_quota(
+    storage_backend, settings, agency_team, api
+):
+    team = agency_team()
+    first, second = jpeg((300, 300), color=(1, 2, 3)), jpeg((300, 300), color=(9, 9, 9))
+    settings.HUB_MEDIA_QUOTA_BYTES = len(first) + len(second) // 2
+    with Held(lambda: _service_upload(team, first, "a.jpg")) as holding:
+        racing = started(lambda: upload(api(user=team.editor), second, "b.jpg"))
+        wait_until_blocked(also=racing)  # the quota is counted behind the agency's lock
+        asset = holding.release()
+        response = racing.result(30)
+
+    body = assert_problem(response, 413, "quota_exceeded")
+    assert body["used"] == len(first)
+    assert list(MediaAsset.objects.values_list("pk", flat=True)) == [asset.pk]
+    assert storage_backend.objects() == [Blob.objects.get().location]
+
+
+def test_a_resumable_upload_takes_one_writer_at_a_time(local_storage, agency_team, api):
+    from django.db import connection
+
+    team = agency_team()
+    client = api(user=team.editor)
+    data = jpeg((320, 240))
+    created = client.client.post(
+        "/api/v1/media/uploads/",
+        HTTP_UPLOAD_LENGTH=str(len(data)),
+        HTTP_TUS_RESUMABLE="1.0.0",
+    )
+    assert created.status_code == 201, created.content
+    path = created["Location"].split("testserver", 1)[-1]
+    upload_id = path.rstrip("/").rsplit("/", 1)[-1]
+
+    def send():
+        return client.client.generic(
+            "PATCH",
+            path,
+            data,
+            content_type="application/offset+octet-stream",
+            HTTP_UPLOAD_OFFSET="0",
+            HTTP_TUS_RESUMABLE="1.0.0",
+        )
+
+    def write_lock():
+        # What a request appending to this upload holds (services._upload_lock).
+        from media_store.models import MediaUpload
+
+        key = int.from_bytes(MediaUpload.objects.get(pk=upload_id).id.bytes[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+
+    with Held(write_lock):
+        busy = started(send).result(30)
+    body = assert_problem(busy, 409, "upload_locked")
+    assert body["detail"]
+    done = send()  # the other writer is gone (its session ended): this one goes through
+    assert done.status_code == 204, done.content
+    assert done["Upload-Offset"] == str(len(data))
+    assert MediaAsset.objects.get().sha256 == hashlib.sha256(data).hexdigest()
