@@ -9,7 +9,7 @@ import orjson
 import psycopg
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DataError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf
 
@@ -98,6 +98,18 @@ def to_hub_error(exc: Exception) -> errors.HubError | None:
             "Ada nilai yang tidak dapat disimpan seperti yang dikirim.",
             "A value cannot be stored as sent.",
             code="invalid_value",
+        )
+    if isinstance(exc, IntegrityError):
+        # A constraint a concurrent request made true between this request's
+        # checks and its commit (a row it refers to deleted, the same unique
+        # value taken). Services name the clashes they expect; this is the rest.
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        log.warning("write refused by constraint %s: %s", constraint, exc)
+        return errors.Conflict(
+            "Permintaan ini bentrok dengan perubahan lain yang baru saja disimpan; "
+            "muat ulang datanya lalu coba lagi.",
+            "This request clashes with another change saved just now; "
+            "reload the data and try again.",
         )
     if isinstance(exc, drf.Throttled):
         wait = int(exc.wait or 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agencies.contacts.models import Office
+from agencies.contacts.models import ContactPoint, Office
 from agencies.contacts.services import office_create, office_delete, office_update
 from tests.contacts.conftest import as_principal
 from tests.support.concurrency import Held, started, wait_until_blocked
@@ -38,10 +38,10 @@ def test_an_office_edited_from_a_stale_etag_while_another_edit_commits_answers_4
     assert (office.opening_hours, office.postal_code) == ("Mo-Su 00:00-24:00", "65163")
 
 
-def test_an_office_deleted_while_an_edit_waits_answers_404(world, api):
-    editor = as_principal(world.bpbd_editor)
-    spare = office_create(
-        principal=editor,
+def _spare_office(world) -> Office:
+    """An office nothing uses yet, so that it may be deleted."""
+    return office_create(
+        principal=as_principal(world.bpbd_editor),
         agency=world.bpbd,
         data={
             "external_id": "pos-pantau",
@@ -50,6 +50,11 @@ def test_an_office_deleted_while_an_edit_waits_answers_404(world, api):
             "region": "35.07.05",
         },
     )
+
+
+def test_an_office_deleted_while_an_edit_waits_answers_404(world, api):
+    editor = as_principal(world.bpbd_editor)
+    spare = _spare_office(world)
     client = api(user=world.bpbd_editor)
     with Held(lambda: office_delete(principal=editor, office=spare)) as deleting:
         change = started(
@@ -59,4 +64,28 @@ def test_an_office_deleted_while_an_edit_waits_answers_404(world, api):
         deleting.release()
         response = change.result(30)
     _problem(response, 404, "not_found")
+    assert not Office.objects.filter(pk=spare.pk).exists()
+
+
+def test_a_contact_added_to_an_office_being_deleted_answers_409_and_is_not_kept(world, api):
+    editor = as_principal(world.bpbd_editor)
+    spare = _spare_office(world)
+    before = ContactPoint.objects.count()
+    client = api(user=world.bpbd_editor)
+    contact = {
+        "agency": "bpbd-uji",
+        "office": spare.pk,
+        "channel": "voice",
+        "value": "0341 393000",
+        "label": "Pos pantau",
+    }
+    # The delete found no contact of the office; the new contact's reference is
+    # checked when it commits, behind the delete.
+    with Held(lambda: office_delete(principal=editor, office=spare)) as deleting:
+        adding = started(lambda: client.post("/api/v1/contacts/", contact))
+        wait_until_blocked(also=adding)
+        deleting.release()
+        response = adding.result(30)
+    _problem(response, 409, "conflict")
+    assert ContactPoint.objects.count() == before
     assert not Office.objects.filter(pk=spare.pk).exists()
