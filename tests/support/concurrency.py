@@ -64,11 +64,13 @@ class Held:
     """`work()` run in a transaction on another thread, kept open until :meth:`release`.
 
     ``with Held(work) as held:`` starts it and waits until `work` has returned
-    (its locks are taken); leaving the block commits it (or re-raises what it raised).
+    (its locks are taken); leaving the block commits it (or rolls it back, with
+    ``rollback=True``) and re-raises what `work` raised.
     """
 
-    def __init__(self, work: Callable[[], Any]):
+    def __init__(self, work: Callable[[], Any], *, rollback: bool = False):
         self.work = work
+        self.rollback = rollback  # end the transaction by rolling it back instead
         self.done_work = threading.Event()
         self.go = threading.Event()
         self.future: Future | None = None
@@ -81,6 +83,8 @@ class Held:
                 self.done_work.set()
             if not self.go.wait(TIMEOUT):
                 raise AssertionError("the held transaction was never released")
+            if self.rollback:
+                transaction.set_rollback(True)
         return result
 
     def __enter__(self) -> Held:
@@ -92,7 +96,7 @@ class Held:
         return self
 
     def release(self) -> Any:
-        """Commit the held transaction; returns what `work` returned."""
+        """End the held transaction; returns what `work` returned."""
         self.go.set()
         return self.future.result(TIMEOUT)
 
