@@ -72,6 +72,7 @@ class Held:
         self.work = work
         self.rollback = rollback  # end the transaction by rolling it back instead
         self.done_work = threading.Event()
+        self.failed: BaseException | None = None
         self.go = threading.Event()
         self.future: Future | None = None
 
@@ -79,6 +80,9 @@ class Held:
         with transaction.atomic():
             try:
                 result = self.work()
+            except BaseException as exc:
+                self.failed = exc
+                raise
             finally:
                 self.done_work.set()
             if not self.go.wait(TIMEOUT):
@@ -91,8 +95,9 @@ class Held:
         self.future = started(self._hold)
         if not self.done_work.wait(TIMEOUT):
             raise AssertionError("the held work did not finish")
-        if self.future.done():
-            self.future.result()  # the work raised
+        if self.failed is not None:
+            self.future.exception(TIMEOUT)  # its transaction has ended
+            raise self.failed
         return self
 
     def release(self) -> Any:
