@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.facts import services
-from hub.facts.models import Clarification
+from hub.facts.models import ClarificationVersion
 from tests.facts.conftest import principal
 from tests.support.concurrency import Held, started, wait_until_blocked
 
@@ -32,5 +32,5 @@ def test_a_draft_edited_from_a_stale_etag_while_another_edit_commits_answers_412
     assert response.json()["code"] == "precondition_failed"
     current = client.get(url)
     assert response.json()["current_etag"] == current["ETag"]
-    assert Clarification.objects.get(pk=item.pk).pk == item.pk
     assert current.json()["body"] == "Isi pertama."
+    assert ClarificationVersion.objects.get(clarification=item).body == "Isi pertama."

@@ -59,7 +59,7 @@ def test_two_changes_made_from_the_same_etag_cannot_both_win(local_storage, agen
     assert (asset.title, asset.version) == ("Banjir bandang", 2)
 
 
-def test_each_action_guarded_by_if_match_sees_the_change_it_waited_for(
+def test_a_delete_from_an_etag_another_change_just_made_stale_answers_412(
     local_storage, agency_team, api
 ):
     team = agency_team()
