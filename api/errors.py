@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 from http import HTTPStatus
 
 import orjson
 import psycopg
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf
 
@@ -62,6 +63,21 @@ def _field_errors(detail, prefix: str = "") -> list[errors.FieldError]:
     return found
 
 
+# SQLSTATEs of a server shutting down or refusing connections for now.
+_SERVER_GOING = {"57P01", "57P02", "57P03"}
+
+
+def _unreachable(exc: Exception) -> bool:
+    """Whether a database error is about the connection rather than the statement.
+
+    Connecting failed (no SQLSTATE), the connection broke (class 08), or the
+    server is shutting down or starting up (57P0x): a restart or a failover.
+    """
+    cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
+    state = getattr(cause, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _SERVER_GOING
+
+
 def to_hub_error(exc: Exception) -> errors.HubError | None:
     """Translate framework exceptions into the hub's vocabulary; None when unknown."""
     if isinstance(exc, errors.HubError):
@@ -98,6 +114,14 @@ def to_hub_error(exc: Exception) -> errors.HubError | None:
             "Ada nilai yang tidak dapat disimpan seperti yang dikirim.",
             "A value cannot be stored as sent.",
             code="invalid_value",
+        )
+    if isinstance(exc, OperationalError | psycopg.OperationalError) and _unreachable(exc):
+        log.warning("database unavailable: %s", exc)
+        return errors.ServiceUnavailable(
+            "Basis data sedang tidak dapat dihubungi. Coba lagi sebentar lagi.",
+            "The database cannot be reached right now. Try again shortly.",
+            code="database_unavailable",
+            headers={"Retry-After": "5"},
         )
     if isinstance(exc, IntegrityError):
         # A constraint a concurrent request made true between this request's
@@ -165,16 +189,20 @@ def handler404(request, exception=None):
     return problem_response(errors.NotFound(), request)
 
 
+INTERNAL_ERROR = ("Terjadi kesalahan pada server.", "Internal server error.")
+
+
 def handler500(request):
-    return problem_response(
-        errors.HubError(
-            "Terjadi kesalahan pada server.",
-            "Internal server error.",
-            code="internal_error",
-            status=500,
-        ),
-        request,
-    )
+    """An exception nothing else handled (Django calls this while handling it).
+
+    One the hub has a status for (the database out of reach, a row deleted
+    meanwhile) is answered as in the API; anything else is a 500 without details.
+    """
+    exc = sys.exc_info()[1]
+    error = to_hub_error(exc) if isinstance(exc, Exception) else None
+    if error is None:
+        error = errors.HubError(*INTERNAL_ERROR, code="internal_error", status=500)
+    return problem_response(error, request)
 
 
 def handler400(request, exception=None):

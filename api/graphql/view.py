@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache, partial
 
 import orjson
@@ -24,13 +25,15 @@ from rest_framework.request import Request
 from agencies import policy
 from api import lane
 from api.auth import ApiKeyAuthentication, KeycloakTokenAuthentication, SessionAuthentication
-from api.errors import problem_response, to_hub_error
+from api.errors import INTERNAL_ERROR, problem_response, to_hub_error
 from api.graphql.compiled import CompiledList, compiled_list
 from api.graphql.execution import HubExecutionContext
 from api.graphql.limits import validation_rules
 from api.parsers import load_json
 from hub import request_context
-from hub.errors import MalformedRequest
+from hub.errors import HubError, MalformedRequest
+
+log = logging.getLogger(__name__)
 
 
 def _about_a_variable(error) -> bool:
@@ -121,8 +124,10 @@ class HubGraphQLView(GraphQLView):
             raise HttpError(HttpResponseBadRequest("The received data is not a valid JSON query."))
         return data
 
-    @staticmethod
-    def format_error(error):
+    # A service the answer needed was out of reach: the whole response says so (503).
+    unavailable: HubError | None = None
+
+    def format_error(self, error):
         formatted = GraphQLView.format_error(error)
         original = getattr(error, "original_error", None)
         hub_error = to_hub_error(original) if original is not None else None
@@ -130,12 +135,17 @@ class HubGraphQLView(GraphQLView):
         if hub_error is not None:
             formatted["message"] = hub_error.message_en
             extensions["code"] = hub_error.code
+            if hub_error.status == 503:
+                self.unavailable = hub_error
         elif "exceeds maximum operation depth" in formatted.get("message", ""):
             extensions.setdefault("code", "query_too_deep")
         elif original is None or _about_a_variable(error):
             # The document or a variable's value is wrong: the caller's mistake.
             extensions.setdefault("code", "graphql_invalid")
         else:
+            # A fault of the hub's: logged in full, answered without its details.
+            log.error("GraphQL field %s failed", formatted.get("path"), exc_info=original)
+            formatted["message"] = INTERNAL_ERROR[1]
             extensions.setdefault("code", "internal_error")
         return formatted
 
@@ -199,7 +209,12 @@ class HubGraphQLView(GraphQLView):
         request_context.set_principal(request.principal)
         # graphene-django's dispatch, without its ensure_csrf_cookie: API answers set
         # no cookie; GraphiQL, the one page that posts back from a browser, gets it.
-        return GraphQLView.dispatch.__wrapped__(self, request, *args, **kwargs)
+        response = GraphQLView.dispatch.__wrapped__(self, request, *args, **kwargs)
+        if self.unavailable is not None:
+            response.status_code = self.unavailable.status
+            for name, value in self.unavailable.headers.items():
+                response[name] = value
+        return response
 
     def render_graphiql(self, request, **data):
         get_token(request)  # CsrfViewMiddleware sets the cookie on this response

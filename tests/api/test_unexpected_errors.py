@@ -14,3 +14,26 @@ def test_unhandled_exception_is_problem_json():
     body = response.json()
     assert body["code"] == "internal_error" and body["detail"] == "Internal server error."
     assert "unexpected" not in response.content.decode()
+
+
+def test_an_unexpected_graphql_failure_is_logged_and_answered_without_its_details(
+    monkeypatch, caplog
+):
+    def broken(code):
+        raise RuntimeError("password=rahasia host=10.0.0.5")
+
+    monkeypatch.setattr("api.graphql.agencies.region_ancestors", broken)
+    response = Client(raise_request_exception=False).post(
+        "/graphql",
+        {"query": '{ region(code: "35.07") { code ancestors { code } } }'},
+        content_type="application/json",
+    )
+    assert response.status_code == 200  # the rest of the answer stands
+    body = response.json()
+    assert body["data"]["region"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "internal_error"
+    assert error["message"] == "Internal server error."
+    assert "rahasia" not in response.content.decode()
+    logged = [r for r in caplog.records if r.name == "api.graphql.view"]
+    assert logged and "rahasia" in str(logged[0].exc_info[1])

@@ -246,3 +246,37 @@ def test_a_resumable_upload_takes_one_writer_at_a_time(local_storage, agency_tea
     assert done.status_code == 204, done.content
     assert done["Upload-Offset"] == str(len(data))
     assert MediaAsset.objects.get().sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_the_database_going_away_mid_upload_answers_503_and_keeps_no_object(
+    storage_backend, agency_team, api
+):
+    """The file is already in storage when the database connection is cut (a failover)."""
+    from django.db import connection
+
+    from agencies.models import Agency
+
+    team = agency_team()
+    client = api(user=team.editor)
+    data = jpeg((640, 480), color=(120, 30, 200))
+    # Another upload of this agency holds its upload lock; ours waits behind it
+    # with its file written, and its database session is then ended by the server.
+    lock = Held(
+        lambda: Agency.objects.select_for_update(no_key=True).filter(pk=team.agency.pk).exists()
+    )
+    with lock:
+        uploading = started(lambda: upload(client, data, "genangan.jpg"))
+        wait_until_blocked(also=uploading)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        response = uploading.result(30)
+
+    body = assert_problem(response, 503, "database_unavailable")
+    assert body["detail"] and int(response["Retry-After"]) > 0
+    assert not MediaAsset.all_objects.exists() and not Blob.objects.exists()
+    assert storage_backend.objects() == []
+    # The next upload gets a new connection and goes through.
+    assert upload(client, data, "genangan.jpg").status_code == 201
