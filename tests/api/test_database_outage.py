@@ -75,3 +75,23 @@ def test_graphql_answers_503_with_a_typed_error_and_no_internal_details(make_age
     assert error["extensions"]["code"] == "database_unavailable"
     assert error["message"] == "The database cannot be reached right now. Try again shortly."
     assert client.post("/graphql", query, content_type="application/json").status_code == 200
+
+
+def test_a_list_the_read_lane_answers_is_503_too_and_comes_back(monkeypatch, make_agency, make_key):
+    from tests.support.wsgi import WsgiCaller
+
+    agency = make_agency("lajur-uji")
+    caller = WsgiCaller(monkeypatch)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {make_key(agency)}"}
+    path = "/api/v1/agencies/?q=lajur-&fields=slug"
+    first = caller.get(path, **headers)
+    assert first.status == 200 and caller.get(path, **headers).status == 200
+    assert caller.full_cycles == 1  # the second read was answered by the lane
+
+    with database_out_of_reach():
+        down = caller.get(path, **headers)
+    assert down.status == 503 and down.header("Retry-After")
+    assert down.json()["code"] == "database_unavailable"
+    assert caller.full_cycles == 2  # the lane handed it to the full cycle, which answered
+    back = caller.get(path, **headers)
+    assert (back.status, back.body) == (200, first.body)
