@@ -13,6 +13,7 @@ from graphene_django.views import GraphQLView, HttpError
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    GraphQLError,
     OperationType,
     VariableDefinitionNode,
     execute,
@@ -129,7 +130,12 @@ class HubGraphQLView(GraphQLView):
 
     def format_error(self, error):
         formatted = GraphQLView.format_error(error)
-        original = getattr(error, "original_error", None)
+        if isinstance(error, GraphQLError):
+            original = error.original_error
+        elif isinstance(error, HttpError):
+            original = None  # the request itself is wrong; the message is the view's own
+        else:
+            original = error  # raised outside any field (execution failing to start)
         hub_error = to_hub_error(original) if original is not None else None
         extensions = formatted.setdefault("extensions", {})
         if hub_error is not None:

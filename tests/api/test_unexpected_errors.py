@@ -37,3 +37,22 @@ def test_an_unexpected_graphql_failure_is_logged_and_answered_without_its_detail
     assert "rahasia" not in response.content.decode()
     logged = [r for r in caplog.records if r.name == "api.graphql.view"]
     assert logged and "rahasia" in str(logged[0].exc_info[1])
+
+
+def test_graphql_failing_before_any_field_is_logged_and_answered_without_details(
+    monkeypatch, caplog
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("dsn=postgresql://simpul:rahasia@10.0.0.5/simpul")
+
+    monkeypatch.setattr("api.graphql.view.execute", broken)
+    response = Client(raise_request_exception=False).post(
+        "/graphql", {"query": '{ region(code: "35.07") { code } }'}, content_type="application/json"
+    )
+    [error] = response.json()["errors"]
+    assert (error["extensions"]["code"], error["message"]) == (
+        "internal_error",
+        "Internal server error.",
+    )
+    assert "rahasia" not in response.content.decode()
+    assert any(r.name == "api.graphql.view" and r.exc_info for r in caplog.records)
