@@ -77,6 +77,16 @@ def test_graphql_answers_503_with_a_typed_error_and_no_internal_details(make_age
     assert client.post("/graphql", query, content_type="application/json").status_code == 200
 
 
+def test_a_compiled_graphql_list_answers_503_too(make_agency):
+    client = Client(raise_request_exception=False)
+    query = {"query": "{ regions(first: 3) { edges { node { code } } } }"}  # answered from SQL
+    assert client.post("/graphql", query, content_type="application/json").status_code == 200
+    with database_out_of_reach():
+        response = client.post("/graphql", query, content_type="application/json")
+    assert response.status_code == 503 and int(response["Retry-After"]) > 0
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["database_unavailable"]
+
+
 def test_a_list_the_read_lane_answers_is_503_too_and_comes_back(monkeypatch, make_agency, make_key):
     from tests.support.wsgi import WsgiCaller
 
