@@ -77,7 +77,7 @@ def test_graphql_answers_503_with_a_typed_error_and_no_internal_details(make_age
     assert client.post("/graphql", query, content_type="application/json").status_code == 200
 
 
-def test_a_compiled_graphql_list_answers_503_too(make_agency):
+def test_a_compiled_graphql_list_answers_503_too():
     client = Client(raise_request_exception=False)
     query = {"query": "{ regions(first: 3) { edges { node { code } } } }"}  # answered from SQL
     assert client.post("/graphql", query, content_type="application/json").status_code == 200
