@@ -5,6 +5,7 @@ Runs against the real SeaweedFS server, which the test stops and starts again.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 
@@ -12,7 +13,14 @@ import pytest
 
 from media_store.models import Blob, MediaAsset
 from media_store.storage import get_storage
-from tests.media_store.conftest import BOUNDARY, assert_problem, jpeg, multipart, upload
+from tests.media_store.conftest import (
+    BOUNDARY,
+    assert_problem,
+    content,
+    jpeg,
+    multipart,
+    upload,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
@@ -114,3 +122,28 @@ def test_store_stopped_before_a_small_file_is_written_commits_nothing(
     again = upload(client, jpeg((640, 480)), "kecil.jpg")
     assert again.status_code == 201, again.content
     assert len(storage_backend.objects("uploads/")) == 1
+
+
+@pytest.mark.parametrize("storage_backend", ["s3"], indirect=True)
+def test_a_download_while_the_store_is_stopped_answers_503_and_works_once_it_is_back(
+    storage_backend, agency_team, api
+):
+    client = api(user=agency_team().editor)
+    data = jpeg((500, 400), color=(70, 70, 200))
+    asset_id = upload(client, data, "unduh.jpg").json()["id"]
+    url = f"/api/v1/media/{asset_id}/download/original/"
+    server = storage_backend.server
+    server.stop()
+    try:
+        response = client.get(url)
+        assert_problem(response, 503, "storage_unavailable")
+        assert int(response["Retry-After"]) > 0
+        # What the database holds is still served.
+        assert client.get(f"/api/v1/media/{asset_id}/").json()["sha256"] == (
+            hashlib.sha256(data).hexdigest()
+        )
+    finally:
+        server.start()
+    again = client.get(url)
+    assert again.status_code == 200
+    assert content(again) == data
