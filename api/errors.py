@@ -78,6 +78,15 @@ def _unreachable(exc: Exception) -> bool:
     return state is None or state.startswith("08") or state in _SERVER_GOING
 
 
+# SQLSTATEs of a transaction the server rolled back to let a concurrent one go on.
+_ROLLED_BACK_FOR_ANOTHER = {"40001", "40P01"}  # serialization failure, deadlock
+
+
+def _rolled_back_for_another(exc: Exception) -> bool:
+    cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
+    return getattr(cause, "sqlstate", None) in _ROLLED_BACK_FOR_ANOTHER
+
+
 def to_hub_error(exc: Exception) -> errors.HubError | None:
     """Translate framework exceptions into the hub's vocabulary; None when unknown."""
     if isinstance(exc, errors.HubError):
@@ -122,6 +131,20 @@ def to_hub_error(exc: Exception) -> errors.HubError | None:
             "The database cannot be reached right now. Try again shortly.",
             code="database_unavailable",
             headers={"Retry-After": "5"},
+        )
+    if isinstance(exc, OperationalError | psycopg.OperationalError) and _rolled_back_for_another(
+        exc
+    ):
+        # Two writes waited for each other's rows; PostgreSQL rolled this one
+        # back whole. Sent again, it runs after the other.
+        log.warning("write rolled back for a concurrent one: %s", exc)
+        return errors.Conflict(
+            "Perubahan ini bertabrakan dengan perubahan lain yang berjalan bersamaan "
+            "dan dibatalkan seluruhnya; kirim ulang permintaannya.",
+            "This change collided with another one running at the same time and was "
+            "rolled back whole; send the request again.",
+            code="write_conflict",
+            headers={"Retry-After": "1"},
         )
     if isinstance(exc, IntegrityError):
         # A constraint a concurrent request made true between this request's

@@ -1,13 +1,17 @@
-"""Directory writes that race each other: If-Match holds, a deleted row answers 404."""
+"""Directory writes that race: If-Match holds, a deleted row answers 404, a deadlock 409."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 
 from agencies.contacts.models import ContactPoint, Office
 from agencies.contacts.services import office_create, office_delete, office_update
+from hub.audit import audit_record
 from tests.contacts.conftest import as_principal
-from tests.support.concurrency import Held, started, wait_until_blocked
+from tests.support.concurrency import TIMEOUT, Held, started, wait_until_blocked
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
@@ -89,3 +93,45 @@ def test_a_contact_added_to_an_office_being_deleted_answers_409_and_is_not_kept(
     _problem(response, 409, "conflict")
     assert ContactPoint.objects.count() == before
     assert not Office.objects.filter(pk=spare.pk).exists()
+
+
+def test_an_edit_rolled_back_to_break_a_deadlock_answers_409_and_changes_nothing(world, api):
+    """Two writes each wait for a lock the other holds: PostgreSQL rolls one back.
+
+    The edit locks its office (If-Match), then waits for the audit chain, which
+    another transaction holds while it waits for the same office. The edit
+    started waiting first, so its deadlock check runs first and finds the cycle.
+    """
+    client = api(user=world.bpbd_editor)
+    url = f"/api/v1/offices/{world.office.pk}/"
+    etag = client.get(url)["ETag"]
+    chain_taken, edit_waits = threading.Event(), threading.Event()
+
+    def other_write():
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Its own deadlock check comes late: the edit is the one rolled back.
+                cursor.execute("SET LOCAL deadlock_timeout = '60s'")
+            audit_record(action="office.checked", entity="office", entity_id=world.office.pk)
+            chain_taken.set()
+            assert edit_waits.wait(TIMEOUT)
+            Office.objects.select_for_update().get(pk=world.office.pk)  # closes the cycle
+        return "committed"
+
+    holder = started(other_write)
+    assert chain_taken.wait(TIMEOUT)
+    edit = started(lambda: client.patch(url, {"postal_code": "65100"}, HTTP_IF_MATCH=etag))
+    wait_until_blocked(also=edit)  # it holds the office and waits for the chain
+    edit_waits.set()
+    response = edit.result(TIMEOUT)
+
+    body = _problem(response, 409, "write_conflict")
+    assert response["Retry-After"] == "1"
+    assert "kirim ulang" in body["detail"]
+    assert holder.result(TIMEOUT) == "committed"
+    assert Office.objects.get(pk=world.office.pk).postal_code == "65163"
+    # Sent again, the edit goes through.
+    etag = client.get(url)["ETag"]
+    again = client.patch(url, {"postal_code": "65100"}, HTTP_IF_MATCH=etag)
+    assert again.status_code == 200, again.content
+    assert Office.objects.get(pk=world.office.pk).postal_code == "65100"
