@@ -29,7 +29,7 @@ from agencies.policy import Principal
 from agencies.tasks import agency_schedule, client_schedule, membership_schedule
 from hub.audit import audit_record
 from hub.changes import change_record
-from hub.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
+from hub.errors import Conflict, FieldError, NotFound, ValidationFailed, check_version
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$")
 
@@ -294,11 +294,6 @@ def _is_descendant_or_self(candidate: Agency, agency: Agency) -> bool:
     return False
 
 
-def _check_version(instance: Any, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise PreconditionFailed(extra={"current_version": instance.version})
-
-
 @transaction.atomic
 def agency_create(*, principal: Principal, data: dict[str, Any]) -> Agency:
     """Create an agency (platform admins only). Audited; emits ``agency created``."""
@@ -341,7 +336,7 @@ def agency_update(
     """
     policy.check(principal, policy.CHANGE, agency)
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
-    _check_version(agency, expected_version)
+    check_version(agency.version, expected_version)
     if not principal.is_platform_admin:
         restricted = set(data) - AGENCY_SELF_SERVICE_FIELDS
         if restricted:
@@ -440,7 +435,7 @@ def membership_delete(
 ) -> None:
     """Remove a role from a user. Audited; emits a delete tombstone."""
     policy.check(principal, policy.DELETE, membership)
-    _check_version(membership, expected_version)
+    check_version(membership.version, expected_version)
     before = membership_snapshot(membership)
     pk = membership.pk
     membership.delete()

@@ -161,3 +161,13 @@ def find_nul(value) -> str | None:
             for index, child in enumerate(item):
                 stack.append((f"{pointer}.{index}" if pointer else str(index), child))
     return None
+
+
+def check_version(current: int, expected: int | None, *, name: str = "version") -> None:
+    """412 when a caller names a version of a row (`expected`) other than its `current` one.
+
+    Services call it on the row as locked for the change, so two writers naming
+    the same version cannot both go through.
+    """
+    if expected is not None and current != expected:
+        raise PreconditionFailed(extra={f"current_{name}": current})

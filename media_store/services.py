@@ -41,8 +41,8 @@ from hub.errors import (
     HubError,
     PayloadTooLarge,
     PermissionDenied,
-    PreconditionFailed,
     ValidationFailed,
+    check_version,
 )
 from media_store import processing
 from media_store.delivery import original_location
@@ -448,11 +448,6 @@ def _publishing_errors(asset: MediaAsset) -> list[FieldError]:
             )
         )
     return errors
-
-
-def _check_version(instance: Any, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise PreconditionFailed(extra={"current_version": instance.version})
 
 
 # -- agencies and quotas ---------------------------------------------------------------------
@@ -924,7 +919,7 @@ def asset_update(
     """
     policy.check(principal, policy.CHANGE, asset)
     asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
-    _check_version(asset, expected_version)
+    check_version(asset.version, expected_version)
     before = asset_snapshot(asset)
     values = _clean_asset(data, agency_id=asset.agency_id, instance=asset, creating=False)
     collections = values.pop("collections", None)
@@ -958,7 +953,7 @@ def asset_publish(
     """
     policy.check(principal, policy.PUBLISH, asset)
     asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
-    _check_version(asset, expected_version)
+    check_version(asset.version, expected_version)
     if asset.status != MediaAsset.Status.READY:
         raise Conflict(
             "Aset belum siap diterbitkan.",
@@ -987,7 +982,7 @@ def asset_unpublish(
     """Withdraw a published asset: only its own agency sees it again."""
     policy.check(principal, policy.PUBLISH, asset)
     asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
-    _check_version(asset, expected_version)
+    check_version(asset.version, expected_version)
     if asset.published_at is None:
         return asset
     before = asset_snapshot(asset)
@@ -1010,7 +1005,7 @@ def asset_delete(
     """
     policy.check(principal, policy.DELETE, asset)
     asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
-    _check_version(asset, expected_version)
+    check_version(asset.version, expected_version)
     before = asset_snapshot(asset)
     keys = [original_key(asset.sha256)]
     keys += [rendition_key(r.sha256, r.format) for r in asset.renditions.all()]
@@ -1245,7 +1240,7 @@ def collection_update(
     """Change an album's title, description or visibility."""
     policy.check(principal, policy.CHANGE, collection)
     collection = Collection.objects.select_for_update().get(pk=collection.pk)
-    _check_version(collection, expected_version)
+    check_version(collection.version, expected_version)
     before = collection_snapshot(collection)
     data = {key: value for key, value in data.items() if key != "agency"}
     for name, value in _clean_collection(data, creating=False).items():

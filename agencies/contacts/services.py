@@ -30,7 +30,7 @@ from agencies.models import Agency
 from agencies.policy import Principal
 from hub.audit import audit_record
 from hub.changes import change_record
-from hub.errors import Conflict, FieldError, PreconditionFailed, ValidationFailed
+from hub.errors import Conflict, FieldError, ValidationFailed, check_version
 
 # Which unique constraint a failed write ran into → the error the caller sees.
 CONFLICTS = {
@@ -192,11 +192,6 @@ def _conflict(exc: IntegrityError) -> Conflict:
     return Conflict(code=code, errors=[error(field_name, code, message_id, message_en)])
 
 
-def _check_version(instance: Any, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise PreconditionFailed(extra={"current_version": instance.version})
-
-
 def _writable_agency(agency: Agency) -> None:
     if not agency.is_active:
         raise ValidationFailed(
@@ -315,7 +310,7 @@ def office_update(
     """Change an office. With `expected_version`, a concurrent change answers 412."""
     policy.check(principal, policy.CHANGE, office)
     office = Office.objects.select_for_update().select_related("agency").get(pk=office.pk)
-    _check_version(office, expected_version)
+    check_version(office.version, expected_version)
     before = office_snapshot(office)
     values, errors = clean_office(data, office.agency, office)
     if errors:
@@ -375,7 +370,7 @@ def person_update(
     """Change a person's data or record/withdraw their consent (who and when are kept)."""
     policy.check(principal, policy.CHANGE, person)
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _check_version(person, expected_version)
+    check_version(person.version, expected_version)
     before = person_snapshot(person)
     values, errors = clean_person(data, person, principal.label)
     if errors:
@@ -481,7 +476,7 @@ def post_update(
     """Change a post, e.g. hand it to a new holder. Its official contacts stay with it."""
     policy.check(principal, policy.CHANGE, post)
     post = Post.objects.select_for_update().select_related("agency").get(pk=post.pk)
-    _check_version(post, expected_version)
+    check_version(post.version, expected_version)
     before = post_snapshot(post)
     values, errors = clean_post(data, post.agency, post)
     if errors:
@@ -590,7 +585,7 @@ def contact_update(
         .select_related("agency", "post__holder", "person")
         .get(pk=contact.pk)
     )
-    _check_version(contact, expected_version)
+    check_version(contact.version, expected_version)
     values, errors = clean_contact(data, contact.agency, contact, short_codes=short_codes())
     if errors:
         raise ValidationFailed(errors=errors)

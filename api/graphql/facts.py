@@ -238,6 +238,7 @@ class ClarificationType(DjangoObjectType):
             "published_at",
             "withdrawn_at",
             "withdrawal_reason",
+            "revision",
             "created_at",
             "updated_at",
         )
@@ -396,6 +397,7 @@ class BulletinType(DjangoObjectType):
             "contact",
             "withdrawn_at",
             "withdrawal_reason",
+            "version",
             "created_at",
             "updated_at",
         )
@@ -742,6 +744,17 @@ def _bulletin(info, pk) -> Bulletin:
     return item
 
 
+# Optimistic locking: a write naming a count the record has moved past answers
+# precondition_failed. A clarification's `version` numbers its content versions,
+# so its count of changes is `revision`.
+_EXPECTED_VERSION = {
+    "expected_version": graphene.Int(description="Fail with precondition_failed if changed.")
+}
+_EXPECTED_REVISION = {
+    "expected_revision": graphene.Int(description="Fail with precondition_failed if changed.")
+}
+
+
 class ClaimCreate(graphene.Mutation):
     class Arguments:
         input = ClaimInput(required=True)
@@ -763,15 +776,19 @@ class ClaimUpdate(graphene.Mutation):
     class Arguments:
         id = graphene.Int(required=True)
         input = ClaimInput(required=True)
+        expected_version = graphene.Int(description="Fail with precondition_failed if changed.")
 
     claim = graphene.Field(ClaimType)
     errors = ERRORS
 
     @classmethod
     @hub_mutation
-    def mutate(cls, root, info, id, input):
+    def mutate(cls, root, info, id, input, expected_version=None):
         claim = services.claim_update(
-            principal=principal(info), claim=_claim(info, id), data=_plain(input)
+            principal=principal(info),
+            claim=_claim(info, id),
+            data=_plain(input),
+            expected_version=expected_version,
         )
         return cls(claim=claim, errors=[])
 
@@ -816,15 +833,19 @@ class ClarificationUpdate(graphene.Mutation):
     class Arguments:
         id = graphene.Int(required=True)
         input = ClarificationInput(required=True)
+        expected_revision = graphene.Int(description="Fail with precondition_failed if changed.")
 
     clarification = graphene.Field(ClarificationType)
     errors = ERRORS
 
     @classmethod
     @hub_mutation
-    def mutate(cls, root, info, id, input):
+    def mutate(cls, root, info, id, input, expected_revision=None):
         item = services.clarification_update(
-            principal=principal(info), clarification=_clarification(info, id), data=_plain(input)
+            principal=principal(info),
+            clarification=_clarification(info, id),
+            data=_plain(input),
+            expected_revision=expected_revision,
         )
         return cls(clarification=item, errors=[])
 
@@ -834,7 +855,7 @@ def _clarification_move(name: str, service, doc: str, **arguments):
     return mutation(
         name,
         doc=doc,
-        arguments={"id": graphene.Int(required=True), **arguments},
+        arguments={"id": graphene.Int(required=True), **arguments, **_EXPECTED_REVISION},
         returns={"clarification": graphene.Field(ClarificationType)},
         resolve=lambda info, id, **kwargs: {
             "clarification": service(
@@ -876,18 +897,20 @@ class ClarificationCorrect(graphene.Mutation):
         id = graphene.Int(required=True)
         correction_note = graphene.String(required=True)
         changes = ClarificationInput()
+        expected_revision = graphene.Int(description="Fail with precondition_failed if changed.")
 
     clarification = graphene.Field(ClarificationType)
     errors = ERRORS
 
     @classmethod
     @hub_mutation
-    def mutate(cls, root, info, id, correction_note, changes=None):
+    def mutate(cls, root, info, id, correction_note, changes=None, expected_revision=None):
         item = services.clarification_correct(
             principal=principal(info),
             clarification=_clarification(info, id),
             data=_plain(changes or {}),
             correction_note=correction_note,
+            expected_revision=expected_revision,
         )
         return cls(clarification=item, errors=[])
 
@@ -915,15 +938,19 @@ class BulletinUpdate(graphene.Mutation):
     class Arguments:
         id = graphene.Int(required=True)
         input = BulletinInput(required=True)
+        expected_version = graphene.Int(description="Fail with precondition_failed if changed.")
 
     bulletin = graphene.Field(BulletinType)
     errors = ERRORS
 
     @classmethod
     @hub_mutation
-    def mutate(cls, root, info, id, input):
+    def mutate(cls, root, info, id, input, expected_version=None):
         bulletin = services.bulletin_update(
-            principal=principal(info), bulletin=_bulletin(info, id), data=_plain(input)
+            principal=principal(info),
+            bulletin=_bulletin(info, id),
+            data=_plain(input),
+            expected_version=expected_version,
         )
         return cls(bulletin=bulletin, errors=[])
 
@@ -933,7 +960,7 @@ def _bulletin_move(name: str, service, doc: str, **arguments):
     return mutation(
         name,
         doc=doc,
-        arguments={"id": graphene.Int(required=True), **arguments},
+        arguments={"id": graphene.Int(required=True), **arguments, **_EXPECTED_VERSION},
         returns={"bulletin": graphene.Field(BulletinType)},
         resolve=lambda info, id, **kwargs: {
             "bulletin": service(principal=principal(info), bulletin=_bulletin(info, id), **kwargs)
@@ -960,12 +987,13 @@ BulletinWithdraw = _bulletin_move(
 
 
 def _follow_up(name: str, msg_type: str, doc: str):
-    def mutate(cls, root, info, id, changes=None):
+    def mutate(cls, root, info, id, changes=None, expected_version=None):
         bulletin = services.bulletin_follow_up(
             principal=principal(info),
             bulletin=_bulletin(info, id),
             msg_type=msg_type,
             data=_plain(changes or {}),
+            expected_version=expected_version,
         )
         return cls(bulletin=bulletin, errors=[])
 
@@ -977,7 +1005,11 @@ def _follow_up(name: str, msg_type: str, doc: str):
             "Arguments": type(
                 "Arguments",
                 (),
-                {"id": graphene.Int(required=True), "changes": BulletinInput()},
+                {
+                    "id": graphene.Int(required=True),
+                    "changes": BulletinInput(),
+                    **_EXPECTED_VERSION,
+                },
             ),
             "bulletin": graphene.Field(BulletinType),
             "errors": ERRORS,

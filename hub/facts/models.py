@@ -187,6 +187,10 @@ class Clarification(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
     search = SearchVectorField(null=True, editable=False)
+    revision = models.PositiveIntegerField(
+        default=1,
+        help_text="counts every change (expectedRevision in GraphQL); version numbers content",
+    )
     created_by = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -336,6 +340,9 @@ class Bulletin(models.Model):
     kid = models.CharField(max_length=64, blank=True, editable=False)
     cap_xml = models.TextField(blank=True, editable=False)
     search = SearchVectorField(null=True, editable=False)
+    version = models.PositiveIntegerField(
+        default=1, help_text="counts every change (expectedVersion in GraphQL)"
+    )
     created_by = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

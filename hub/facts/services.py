@@ -40,7 +40,14 @@ from hub.cap.xml import (
     validate,
 )
 from hub.changes import change_record
-from hub.errors import Conflict, FieldError, PermissionDenied, Unprocessable, ValidationFailed
+from hub.errors import (
+    Conflict,
+    FieldError,
+    PermissionDenied,
+    Unprocessable,
+    ValidationFailed,
+    check_version,
+)
 from hub.facts import documents, links
 from hub.facts.cleaning import (
     MISSING,
@@ -369,10 +376,17 @@ def claim_create(*, principal: Principal, agency: Agency, data: dict[str, Any]) 
 
 
 @transaction.atomic
-def claim_update(*, principal: Principal, claim: Claim, data: dict[str, Any]) -> Claim:
+def claim_update(
+    *,
+    principal: Principal,
+    claim: Claim,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Claim:
     """Change a claim's description. Published clarifications keep the copy they signed."""
     policy.check(principal, policy.CHANGE, claim)
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    check_version(claim.version, expected_version)
     if isinstance(data, dict) and "appearances" in data:
         raise ValidationFailed(
             errors=[
@@ -699,12 +713,19 @@ def _clarification_reindex(clarification: Clarification) -> None:
     )
 
 
-def _locked(clarification: Clarification) -> Clarification:
-    return (
+def _locked(clarification: Clarification, expected_revision: int | None) -> Clarification:
+    """The clarification locked for a change, checked against `expected_revision`.
+
+    Its revision counts up here; every change saves the record.
+    """
+    locked = (
         Clarification.objects.select_for_update(of=("self",))
         .select_related("agency", "claim", "head__verdict", "working__verdict")
         .get(pk=clarification.pk)
     )
+    check_version(locked.revision, expected_revision, name="revision")
+    locked.revision += 1
+    return locked
 
 
 def _lock_working(clarification: Clarification) -> ClarificationVersion | None:
@@ -762,7 +783,11 @@ def clarification_create(
 
 @transaction.atomic
 def clarification_update(
-    *, principal: Principal, clarification: Clarification, data: dict[str, Any]
+    *,
+    principal: Principal,
+    clarification: Clarification,
+    data: dict[str, Any],
+    expected_revision: int | None = None,
 ) -> Clarification:
     """Edit the version being drafted (the first draft, or a correction's draft).
 
@@ -770,7 +795,7 @@ def clarification_update(
     ``published_immutable``; a draft in review answers ``locked_in_review``.
     """
     policy.check(principal, policy.CHANGE, clarification)
-    clarification = _locked(clarification)
+    clarification = _locked(clarification, expected_revision)
     if clarification.status == Clarification.Status.WITHDRAWN:
         raise _withdrawn()
     version = _lock_working(clarification)
@@ -836,10 +861,12 @@ def _correction_note_required() -> FieldError:
 
 
 @transaction.atomic
-def clarification_submit(*, principal: Principal, clarification: Clarification) -> Clarification:
+def clarification_submit(
+    *, principal: Principal, clarification: Clarification, expected_revision: int | None = None
+) -> Clarification:
     """Send the draft version to review (draft → in_review)."""
     policy.check(principal, policy.CHANGE, clarification)
-    clarification = _locked(clarification)
+    clarification = _locked(clarification, expected_revision)
     version = _lock_working(clarification)
     if version is None or version.state != ClarificationVersion.State.DRAFT:
         raise _transition_error(version.state if version else clarification.status, "submit")
@@ -862,14 +889,16 @@ def clarification_submit(*, principal: Principal, clarification: Clarification) 
 
 
 @transaction.atomic
-def clarification_approve(*, principal: Principal, clarification: Clarification) -> Clarification:
+def clarification_approve(
+    *, principal: Principal, clarification: Clarification, expected_revision: int | None = None
+) -> Clarification:
     """Approve the version in review (in_review → approved).
 
     Only a verifier of the owning agency who wrote none of this version may
     approve it; an author gets ``four_eyes_required``.
     """
     policy.check(principal, policy.REVIEW, clarification)
-    clarification = _locked(clarification)
+    clarification = _locked(clarification, expected_revision)
     version = _lock_working(clarification)
     if version is None or version.state != ClarificationVersion.State.IN_REVIEW:
         raise _transition_error(version.state if version else clarification.status, "approve")
@@ -895,11 +924,15 @@ def clarification_approve(*, principal: Principal, clarification: Clarification)
 
 @transaction.atomic
 def clarification_reject(
-    *, principal: Principal, clarification: Clarification, note: str = ""
+    *,
+    principal: Principal,
+    clarification: Clarification,
+    note: str = "",
+    expected_revision: int | None = None,
 ) -> Clarification:
     """Send the version in review (or approved, not yet published) back to draft."""
     policy.check(principal, policy.REVIEW, clarification)
-    clarification = _locked(clarification)
+    clarification = _locked(clarification, expected_revision)
     version = _lock_working(clarification)
     reviewable = (ClarificationVersion.State.IN_REVIEW, ClarificationVersion.State.APPROVED)
     if version is None or version.state not in reviewable:
@@ -929,7 +962,9 @@ def clarification_reject(
 
 
 @transaction.atomic
-def clarification_publish(*, principal: Principal, clarification: Clarification) -> Clarification:
+def clarification_publish(
+    *, principal: Principal, clarification: Clarification, expected_revision: int | None = None
+) -> Clarification:
     """Publish the approved version (approved → published, or → corrected for a correction).
 
     The version's public document is built, signed with the hub's active key
@@ -938,7 +973,7 @@ def clarification_publish(*, principal: Principal, clarification: Clarification)
     clarification) see it from now on.
     """
     policy.check(principal, policy.PUBLISH, clarification)
-    clarification = _locked(clarification)
+    clarification = _locked(clarification, expected_revision)
     version = _lock_working(clarification)
     if version is None or version.state != ClarificationVersion.State.APPROVED:
         raise _transition_error(version.state if version else clarification.status, "publish")
@@ -992,6 +1027,7 @@ def clarification_correct(
     clarification: Clarification,
     data: dict[str, Any],
     correction_note: str,
+    expected_revision: int | None = None,
 ) -> Clarification:
     """Start a correction: a new draft version, copied from the published one.
 
@@ -1001,7 +1037,7 @@ def clarification_correct(
     published through the same four-eyes workflow.
     """
     policy.check(principal, policy.CHANGE, clarification)
-    clarification = _locked(clarification)
+    clarification = _locked(clarification, expected_revision)
     if clarification.status not in CLARIFICATION_PUBLISHED:
         raise _transition_error(clarification.status, "correct")
     if clarification.working_id is not None:
@@ -1049,7 +1085,11 @@ def clarification_correct(
 
 @transaction.atomic
 def clarification_withdraw(
-    *, principal: Principal, clarification: Clarification, reason: str
+    *,
+    principal: Principal,
+    clarification: Clarification,
+    reason: str,
+    expected_revision: int | None = None,
 ) -> Clarification:
     """Withdraw a published clarification. It stays resolvable as a tombstone.
 
@@ -1057,7 +1097,7 @@ def clarification_withdraw(
     signatures stay verifiable (a verification says the item was withdrawn).
     """
     policy.check(principal, policy.PUBLISH, clarification)
-    clarification = _locked(clarification)
+    clarification = _locked(clarification, expected_revision)
     if clarification.status not in CLARIFICATION_PUBLISHED:
         raise _transition_error(clarification.status, "withdraw")
     if not isinstance(reason, str) or not reason.strip():
@@ -1585,12 +1625,15 @@ def _apply_bulletin_values(bulletin: Bulletin, values: dict[str, Any]) -> None:
         bulletin.region_scope = region_scope(bulletin.region_codes)
 
 
-def _locked_bulletin(bulletin: Bulletin) -> Bulletin:
-    return (
+def _locked_bulletin(bulletin: Bulletin, expected_version: int | None) -> Bulletin:
+    """The bulletin locked for a change (or a follow-up), checked against `expected_version`."""
+    locked = (
         Bulletin.objects.select_for_update(of=("self",))
         .select_related("agency")
         .get(pk=bulletin.pk)
     )
+    check_version(locked.version, expected_version)
+    return locked
 
 
 @transaction.atomic
@@ -1622,10 +1665,16 @@ def bulletin_create(*, principal: Principal, agency: Agency, data: dict[str, Any
 
 
 @transaction.atomic
-def bulletin_update(*, principal: Principal, bulletin: Bulletin, data: dict[str, Any]) -> Bulletin:
+def bulletin_update(
+    *,
+    principal: Principal,
+    bulletin: Bulletin,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Bulletin:
     """Edit a draft bulletin. Published ones answer ``published_immutable``."""
     policy.check(principal, policy.CHANGE, bulletin)
-    bulletin = _locked_bulletin(bulletin)
+    bulletin = _locked_bulletin(bulletin, expected_version)
     if bulletin.status == Bulletin.Status.WITHDRAWN:
         raise _withdrawn()
     if bulletin.status in BULLETIN_PUBLISHED:
@@ -1639,6 +1688,7 @@ def bulletin_update(*, principal: Principal, bulletin: Bulletin, data: dict[str,
     if errors:
         raise ValidationFailed(errors=errors)
     bulletin.authors = _author_list(bulletin.authors, principal)
+    bulletin.version += 1
     bulletin.save()
     _bulletin_reindex(bulletin)
     _bulletin_changed(bulletin, audit_action="bulletin.update", action="updated", before=before)
@@ -1652,16 +1702,22 @@ def _bulletin_move(
     action: str,
     permission: str,
     allowed_from: tuple[str, ...],
+    expected_version: int | None,
 ) -> tuple[Bulletin, dict]:
+    """The bulletin locked for a move and its snapshot before; its version counts up."""
     policy.check(principal, permission, bulletin)
-    bulletin = _locked_bulletin(bulletin)
+    bulletin = _locked_bulletin(bulletin, expected_version)
     if bulletin.status not in allowed_from:
         raise _transition_error(bulletin.status, action)
-    return bulletin, bulletin_snapshot(bulletin)
+    before = bulletin_snapshot(bulletin)
+    bulletin.version += 1
+    return bulletin, before
 
 
 @transaction.atomic
-def bulletin_submit(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
+def bulletin_submit(
+    *, principal: Principal, bulletin: Bulletin, expected_version: int | None = None
+) -> Bulletin:
     """Send a draft bulletin to review."""
     bulletin, before = _bulletin_move(
         principal,
@@ -1669,6 +1725,7 @@ def bulletin_submit(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
         action="submit",
         permission=policy.CHANGE,
         allowed_from=(Bulletin.Status.DRAFT,),
+        expected_version=expected_version,
     )
     bulletin.status = Bulletin.Status.IN_REVIEW
     bulletin.submitted_by, bulletin.submitted_at = principal.label, _now()
@@ -1678,7 +1735,9 @@ def bulletin_submit(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
 
 
 @transaction.atomic
-def bulletin_approve(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
+def bulletin_approve(
+    *, principal: Principal, bulletin: Bulletin, expected_version: int | None = None
+) -> Bulletin:
     """Approve a bulletin in review; its authors cannot (four eyes)."""
     bulletin, before = _bulletin_move(
         principal,
@@ -1686,6 +1745,7 @@ def bulletin_approve(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
         action="approve",
         permission=policy.REVIEW,
         allowed_from=(Bulletin.Status.IN_REVIEW,),
+        expected_version=expected_version,
     )
     if principal.label in bulletin.authors:
         raise _four_eyes()
@@ -1697,7 +1757,9 @@ def bulletin_approve(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
 
 
 @transaction.atomic
-def bulletin_reject(*, principal: Principal, bulletin: Bulletin, note: str = "") -> Bulletin:
+def bulletin_reject(
+    *, principal: Principal, bulletin: Bulletin, note: str = "", expected_version: int | None = None
+) -> Bulletin:
     """Send a bulletin in review (or approved, not yet published) back to draft."""
     bulletin, before = _bulletin_move(
         principal,
@@ -1705,6 +1767,7 @@ def bulletin_reject(*, principal: Principal, bulletin: Bulletin, note: str = "")
         action="reject",
         permission=policy.REVIEW,
         allowed_from=(Bulletin.Status.IN_REVIEW, Bulletin.Status.APPROVED),
+        expected_version=expected_version,
     )
     bulletin.status = Bulletin.Status.DRAFT
     bulletin.review_note = (note or "").strip()[:MAX_TEXT] if isinstance(note, str) else ""
@@ -1715,7 +1778,9 @@ def bulletin_reject(*, principal: Principal, bulletin: Bulletin, note: str = "")
 
 
 @transaction.atomic
-def bulletin_publish(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
+def bulletin_publish(
+    *, principal: Principal, bulletin: Bulletin, expected_version: int | None = None
+) -> Bulletin:
     """Issue an approved bulletin: stamp ``sent``, build, validate and sign its CAP message.
 
     The CAP XML must validate against the CAP 1.2 schema, else nothing is
@@ -1728,6 +1793,7 @@ def bulletin_publish(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
         action="publish",
         permission=policy.PUBLISH,
         allowed_from=(Bulletin.Status.APPROVED,),
+        expected_version=expected_version,
     )
     now = _now()
     bulletin.sent = now
@@ -1783,7 +1849,8 @@ def bulletin_publish(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
             if predecessor.status in (Bulletin.Status.PUBLISHED, Bulletin.Status.SUPERSEDED):
                 earlier = bulletin_snapshot(predecessor)
                 predecessor.status = follow
-                predecessor.save(update_fields=["status", "updated_at"])
+                predecessor.version += 1
+                predecessor.save(update_fields=["status", "version", "updated_at"])
                 _bulletin_changed(
                     predecessor,
                     audit_action=f"bulletin.{follow}",
@@ -1803,7 +1870,12 @@ def bulletin_publish(*, principal: Principal, bulletin: Bulletin) -> Bulletin:
 
 @transaction.atomic
 def bulletin_follow_up(
-    *, principal: Principal, bulletin: Bulletin, msg_type: str, data: dict[str, Any] | None = None
+    *,
+    principal: Principal,
+    bulletin: Bulletin,
+    msg_type: str,
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> Bulletin:
     """Draft the next CAP message about a published bulletin: an Update or a Cancel.
 
@@ -1818,7 +1890,7 @@ def bulletin_follow_up(
                 field_error("msg_type", "invalid_choice", "Update/Cancel.", "Update or Cancel.")
             ]
         )
-    original = _locked_bulletin(bulletin)
+    original = _locked_bulletin(bulletin, expected_version)
     if original.status != Bulletin.Status.PUBLISHED:
         action = "correct" if msg_type == MsgType.UPDATE else "cancel"
         raise _transition_error(original.status, action)
@@ -1853,7 +1925,9 @@ def bulletin_follow_up(
 
 
 @transaction.atomic
-def bulletin_withdraw(*, principal: Principal, bulletin: Bulletin, reason: str) -> Bulletin:
+def bulletin_withdraw(
+    *, principal: Principal, bulletin: Bulletin, reason: str, expected_version: int | None = None
+) -> Bulletin:
     """Withdraw a bulletin issued in error. It resolves as a tombstone (410).
 
     To call off a real event, publish a Cancel instead: CAP receivers understand it.
@@ -1864,6 +1938,7 @@ def bulletin_withdraw(*, principal: Principal, bulletin: Bulletin, reason: str) 
         action="withdraw",
         permission=policy.PUBLISH,
         allowed_from=BULLETIN_PUBLISHED,
+        expected_version=expected_version,
     )
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationFailed(

@@ -111,7 +111,7 @@ GRAPHQL = [
     (
         "{ bulletins(first: 10) { edges { node { id databaseId identifier sender sent status"
         " capStatus msgType scope event urgency severity certainty effective onset expires web"
-        " contact agency { slug name } } } } }",
+        " contact version agency { slug name } } } } }",
         True,
     ),
     (

@@ -1,4 +1,4 @@
-"""Two editors change the same draft from the same ETag: one wins, the other gets 412."""
+"""Two editors change the same draft from the same ETag or revision: one wins, one gets 412."""
 
 from __future__ import annotations
 
@@ -33,4 +33,27 @@ def test_a_draft_edited_from_a_stale_etag_while_another_edit_commits_answers_412
     current = client.get(url)
     assert response.json()["current_etag"] == current["ETag"]
     assert current.json()["body"] == "Isi pertama."
+    assert ClarificationVersion.objects.get(clarification=item).body == "Isi pertama."
+
+
+def test_a_graphql_edit_naming_a_revision_another_edit_is_moving_past_is_refused(
+    desk, make_clarification, api
+):
+    item = make_clarification(until="draft")
+    client = api(user=desk.editor_verifier)
+    update = """mutation($id: Int!) {
+        clarificationUpdate(id: $id, input: {body: "Isi kedua."}, expectedRevision: 1) {
+            clarification { revision } errors { code }
+        }
+    }"""
+    with Held(
+        lambda: services.clarification_update(
+            principal=principal(desk.editor), clarification=item, data={"body": "Isi pertama."}
+        )
+    ) as first:
+        second = started(lambda: client.gql(update, {"id": item.pk}))
+        wait_until_blocked(also=second)  # read revision 1, waits for the first edit's lock
+        first.release()
+        payload = second.result(30)["data"]["clarificationUpdate"]
+    assert payload == {"clarification": None, "errors": [{"code": "precondition_failed"}]}
     assert ClarificationVersion.objects.get(clarification=item).body == "Isi pertama."
