@@ -276,3 +276,20 @@ class MediaUpload(models.Model):
 
     def __str__(self) -> str:
         return f"upload {self.id} {self.offset}/{self.length}"
+
+
+class AgencyUsage(models.Model):
+    """Bytes of an agency's assets counted against its quota: every asset not deleted.
+
+    Kept by a trigger on the asset table (migration 0002), whatever writes the
+    rows; the row is also the lock that serialises the agency's uploads, so
+    reading it is one primary-key lookup however many assets the agency has.
+    """
+
+    agency = models.OneToOneField(
+        Agency, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    bytes = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}: {self.bytes} bytes"

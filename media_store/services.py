@@ -25,7 +25,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from procrastinate.exceptions import AlreadyEnqueued
 
@@ -48,7 +47,14 @@ from media_store import processing
 from media_store.delivery import original_location
 from media_store.files import safe_filename, title_from_filename
 from media_store.inspect import RASTER, too_large
-from media_store.models import Blob, Collection, MediaAsset, MediaUpload, Rendition
+from media_store.models import (
+    AgencyUsage,
+    Blob,
+    Collection,
+    MediaAsset,
+    MediaUpload,
+    Rendition,
+)
 from media_store.selectors import upload_get
 from media_store.storage import (
     ObjectMissing,
@@ -491,8 +497,22 @@ def upload_agency(principal: Principal, slug: str | None) -> Agency:
 
 def agency_usage(agency_id: int) -> int:
     """Bytes counted against an agency's quota: every asset it has not deleted."""
-    total = MediaAsset.objects.filter(agency_id=agency_id).aggregate(total=Sum("size"))["total"]
-    return int(total or 0)
+    usage = AgencyUsage.objects.filter(agency_id=agency_id)
+    return usage.values_list("bytes", flat=True).first() or 0
+
+
+def lock_agency_usage(agency_id: int) -> int:
+    """Take the agency's upload lock (its usage row) until the transaction ends; its usage.
+
+    Uploads of one agency pass here one at a time: the quota cannot be
+    overshot by a race. Other agencies' uploads do not wait.
+    """
+    usage = AgencyUsage.objects.select_for_update().filter(agency_id=agency_id)
+    used = usage.values_list("bytes", flat=True).first()
+    if used is None:  # the agency's first asset: make its row (a concurrent first upload may too)
+        AgencyUsage.objects.bulk_create([AgencyUsage(agency_id=agency_id)], ignore_conflicts=True)
+        used = usage.values_list("bytes", flat=True).get()
+    return used
 
 
 def quota_exceeded(quota: int, used: int) -> PayloadTooLarge:
@@ -504,12 +524,9 @@ def quota_exceeded(quota: int, used: int) -> PayloadTooLarge:
     )
 
 
-def _check_quota(agency_id: int, incoming: int) -> None:
+def _check_quota(used: int, incoming: int) -> None:
     quota = settings.HUB_MEDIA_QUOTA_BYTES
-    if quota <= 0:
-        return
-    used = agency_usage(agency_id)
-    if used + incoming > quota:
+    if quota > 0 and used + incoming > quota:
         raise quota_exceeded(quota, used)
 
 
@@ -620,7 +637,7 @@ def asset_upload(
     limit = _receive_limit()
     if body.content_length > limit + MULTIPART_OVERHEAD:
         raise too_large(limit)
-    _check_quota(agency.pk, max(0, body.content_length - MULTIPART_OVERHEAD))
+    _check_quota(agency_usage(agency.pk), max(0, body.content_length - MULTIPART_OVERHEAD))
     storage = get_storage()
     fields, staged = body.receive(lambda: Receiver(storage=storage, limit=limit))
     try:
@@ -680,12 +697,11 @@ def asset_store(
     inspection = staged.inspection
     collections = values.pop("collections", [])
     with transaction.atomic():
-        # Serialises this agency's uploads: the quota cannot be overshot by a race.
-        Agency.objects.select_for_update(no_key=True).filter(pk=agency.pk).order_by().exists()
+        used = lock_agency_usage(agency.pk)
         existing = MediaAsset.objects.filter(agency=agency, sha256=inspection.sha256).first()
         if existing is not None:
             return existing, False
-        _check_quota(agency.pk, inspection.size)
+        _check_quota(used, inspection.size)
         key = original_key(inspection.sha256)
         blob, created = _blob_lock(
             key,
@@ -761,7 +777,7 @@ def upload_begin(
                 )
             ]
         )
-    _check_quota(agency.pk, length)
+    _check_quota(agency_usage(agency.pk), length)
     filename = safe_filename(metadata.get("filename") or metadata.get("name") or "")
     # Other keys tus clients send on their own (filetype, relativePath…) are hints
     # the hub does not use: the type is sniffed from the bytes.

@@ -254,16 +254,12 @@ def test_the_database_going_away_mid_upload_answers_503_and_keeps_no_object(
     """The file is already in storage when the database connection is cut (a failover)."""
     from django.db import connection
 
-    from agencies.models import Agency
-
     team = agency_team()
     client = api(user=team.editor)
     data = jpeg((640, 480), color=(120, 30, 200))
     # Another upload of this agency holds its upload lock; ours waits behind it
     # with its file written, and its database session is then ended by the server.
-    lock = Held(
-        lambda: Agency.objects.select_for_update(no_key=True).filter(pk=team.agency.pk).exists()
-    )
+    lock = Held(lambda: services.lock_agency_usage(team.agency.pk))
     with lock:
         uploading = started(lambda: upload(client, data, "genangan.jpg"))
         wait_until_blocked(also=uploading)

@@ -456,6 +456,64 @@ def test_agency_quota_is_enforced(storage_backend, settings, agency_team, api):
     )
 
 
+def test_deleting_an_asset_gives_its_bytes_back_to_the_quota(
+    storage_backend, settings, agency_team, api
+):
+    team = agency_team()
+    client = api(user=team.editor)
+    first, second = jpeg((300, 300), color=(1, 2, 3)), jpeg((300, 300), color=(9, 9, 9))
+    settings.HUB_MEDIA_QUOTA_BYTES = max(len(first), len(second)) + 1000
+    one = upload(client, first, "a.jpg").json()
+    # The same bytes again are the same asset: nothing more is counted.
+    assert upload(client, first, "a.jpg").status_code == 200
+    assert_problem(upload(client, second, "b.jpg"), 413, "quota_exceeded")
+    assert client.delete(f"/api/v1/media/{one['id']}/").status_code == 204
+    assert upload(client, second, "b.jpg").status_code == 201
+
+
+def test_the_usage_counter_agrees_with_the_assets_whatever_changes_them(
+    local_storage, agency_team, api
+):
+    """Kept by triggers: uploads, deletions and changes made outside the services too."""
+    from django.db.models import Sum
+
+    from media_store.services import agency_usage
+
+    teams = [agency_team(), agency_team()]
+
+    def counted(team) -> int:
+        live = MediaAsset.objects.filter(agency=team.agency)
+        return live.aggregate(total=Sum("size"))["total"] or 0
+
+    def agree() -> None:
+        for team in teams:
+            assert agency_usage(team.agency.pk) == counted(team)
+
+    assert agency_usage(teams[0].agency.pk) == 0  # no asset yet, no row yet
+    ids = [
+        upload(api(user=team.editor), jpeg((200 + i * 40, 200), color=(i, 9, 9)), "f.jpg").json()[
+            "id"
+        ]
+        for i, team in enumerate(teams * 2)
+    ]
+    agree()
+    assert agency_usage(teams[0].agency.pk) > 0
+    api(user=teams[0].editor).delete(f"/api/v1/media/{ids[0]}/")
+    agree()
+    MediaAsset.all_objects.filter(pk=ids[0]).update(status=MediaAsset.Status.READY)  # restored
+    MediaAsset.all_objects.filter(pk=ids[1]).update(status=MediaAsset.Status.REJECTED)
+    MediaAsset.all_objects.filter(pk=ids[2]).update(size=12345)
+    agree()
+    MediaAsset.all_objects.filter(pk=ids[3]).update(agency=teams[0].agency)
+    agree()
+    MediaAsset.all_objects.filter(pk=ids[2]).update(status=MediaAsset.Status.DELETED)
+    MediaAsset.all_objects.filter(pk=ids[2]).delete()  # a deleted row removed: no change
+    MediaAsset.all_objects.filter(pk=ids[3]).delete()  # a live row removed
+    agree()
+    # What is left of the second agency: its rejected asset, which still takes space.
+    assert agency_usage(teams[1].agency.pk) == MediaAsset.objects.get(pk=ids[1]).size > 0
+
+
 def test_pdf_gets_page_count_and_first_page_renditions(storage_backend, agency_team, api, run_jobs):
     team = agency_team()
     pages = [Image.new("RGB", (1240, 1754), c) for c in ((255, 255, 255), (200, 0, 0))]
