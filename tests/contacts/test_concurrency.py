@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from agencies.contacts.models import ContactPoint, Office
 from agencies.contacts.services import office_create, office_delete, office_update
@@ -100,7 +100,8 @@ def test_an_edit_rolled_back_to_break_a_deadlock_answers_409_and_changes_nothing
 
     The edit locks its office (If-Match), then waits for the audit chain, which
     another transaction holds while it waits for the same office. The edit
-    started waiting first, so its deadlock check runs first and finds the cycle.
+    started waiting first, so its deadlock check (``deadlock_timeout`` after it
+    began waiting, 1 s) runs first and finds the cycle: the edit is rolled back.
     """
     client = api(user=world.bpbd_editor)
     url = f"/api/v1/offices/{world.office.pk}/"
@@ -109,9 +110,6 @@ def test_an_edit_rolled_back_to_break_a_deadlock_answers_409_and_changes_nothing
 
     def other_write():
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                # Its own deadlock check comes late: the edit is the one rolled back.
-                cursor.execute("SET LOCAL deadlock_timeout = '60s'")
             audit_record(action="office.checked", entity="office", entity_id=world.office.pk)
             chain_taken.set()
             assert edit_waits.wait(TIMEOUT)
