@@ -7,6 +7,8 @@ class MediaStoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import pi_heif
+
         from hub import health
         from hub.demo import DEMO_STEPS
         from media_store.demo import demo_media
@@ -14,6 +16,7 @@ class MediaStoreConfig(AppConfig):
         from media_store.storage import check_storage
 
         register_rules()
+        pi_heif.register_heif_opener()  # HEIC/HEIF photos open in Pillow (decoding only)
         health.register("object_storage", check_storage, required=True)
         if demo_media not in DEMO_STEPS:
             DEMO_STEPS.append(demo_media)

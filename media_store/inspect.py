@@ -36,6 +36,8 @@ ALLOWED: dict[str, str] = {
     "image/webp": "image",
     "image/tiff": "image",
     "image/avif": "image",
+    "image/heic": "image",
+    "image/heif": "image",
     "image/svg+xml": "image",
     "video/mp4": "video",
     "video/quicktime": "video",
@@ -57,6 +59,8 @@ EXTENSIONS = {
     "image/webp": "webp",
     "image/tiff": "tif",
     "image/avif": "avif",
+    "image/heic": "heic",
+    "image/heif": "heif",
     "image/svg+xml": "svg",
     "video/mp4": "mp4",
     "video/quicktime": "mov",
@@ -72,7 +76,16 @@ EXTENSIONS = {
 }
 
 # Raster images Pillow decodes to validate them.
-RASTER = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/avif"}
+RASTER = {
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/tiff",
+    "image/avif",
+    "image/heic",  # phone cameras' default (decoded by pi-heif, registered in apps.py)
+    "image/heif",
+}
 
 _MP4_BRANDS = {
     b"isom",
@@ -91,6 +104,8 @@ _MP4_BRANDS = {
     b"f4v ",
 }
 _AVIF_BRANDS = {b"avif", b"avis"}
+_HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
+_HEIF_BRANDS = {b"mif1", b"msf1"}  # the generic image brands: the compatible ones tell
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<iframe")
 
 
@@ -116,8 +131,18 @@ def sniff(head: bytes) -> str:
             return "video/quicktime"
         if brand in (b"M4A ", b"M4B "):
             return "audio/mp4"
+        if brand in _HEIF_BRANDS:
+            # ftyp: size, "ftyp", major brand, minor version, compatible brands.
+            size = int.from_bytes(head[:4], "big")
+            compatible = head[16 : min(size, len(head))]
+            brands = {compatible[i : i + 4] for i in range(0, len(compatible) - 3, 4)}
+            if brands & _AVIF_BRANDS:
+                return "image/avif"
+            return "image/heic" if brands & _HEIC_BRANDS else "image/heif"
         if brand in _AVIF_BRANDS:
             return "image/avif"
+        if brand in _HEIC_BRANDS:
+            return "image/heic"
         if brand in _MP4_BRANDS or brand.startswith(b"3g"):
             return "video/mp4"
         return "application/octet-stream"

@@ -191,6 +191,18 @@ def upload(client, data: bytes | None, filename: str = "foto.jpg", query: str = 
     )
 
 
+def heic_from_a_phone() -> bytes:
+    """A HEIC photo as phones take them: 1200×1600 (turned upright by `irot`), camera
+    make and model, body serial number and GPS in its EXIF.
+
+    The hub only decodes HEIC, so the file is kept here. It was made with
+    pillow-heif (which has an encoder): a 1600×1200 picture, EXIF with Make
+    "Apple", Model "iPhone 15", Orientation 6, BodySerialNumber
+    "SN-IPHONE-RAHASIA" and GPS 7°32'30"S 112°37'12"E, saved as HEIF quality 30.
+    """
+    return (Path(__file__).parent / "files" / "foto-iphone.heic").read_bytes()
+
+
 def jpeg_with_metadata(size=(1600, 1200)) -> bytes:
     """A photo carrying camera, GPS and XMP metadata, as phones produce them."""
     exif = Image.Exif()

@@ -10,7 +10,7 @@ from PIL import Image
 from hub.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from media_store.files import content_disposition, safe_filename
 from media_store.inspect import ALLOWED, ContentInspector, check_svg, sniff
-from tests.media_store.conftest import jpeg, png
+from tests.media_store.conftest import heic_from_a_phone, jpeg, png
 
 SVG_OK = b"""<?xml version="1.0"?>
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
@@ -37,6 +37,11 @@ def inspect(data: bytes, limit: int = 10**9, chunk: int = 1000):
         (b"%PDF-1.7\n", "application/pdf"),
         (b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom", "video/mp4"),
         (b"\0\0\0\x14ftypqt  \0\0\0\0qt  ", "video/quicktime"),
+        (b"\0\0\0\x1cftypheic\0\0\0\0mif1heicmiaf", "image/heic"),
+        (b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic", "image/heic"),
+        (b"\0\0\0\x18ftypmif1\0\0\0\0mif1miaf", "image/heif"),
+        (b"\0\0\0\x1cftypmif1\0\0\0\0mif1avifmiaf", "image/avif"),
+        (b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf", "image/avif"),
         (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01webm", "video/webm"),
         (b"ID3\x04\0\0\0\0\0\0", "audio/mpeg"),
         (b"OggS\0\x02" + b"\0" * 22 + b"\x01vorbis", "audio/ogg"),
@@ -106,6 +111,19 @@ def test_truncated_image_is_unprocessable():
     with pytest.raises(Unprocessable) as raised:
         inspect(data[: len(data) // 2])
     assert raised.value.status == 422 and raised.value.code == "corrupt_image"
+
+
+def test_a_heic_photo_is_an_image_with_its_upright_size():
+    found = inspect(heic_from_a_phone())
+    assert (found.mime, found.kind) == ("image/heic", "image")
+    assert (found.width, found.height) == (1200, 1600)
+
+
+def test_truncated_heic_is_unprocessable():
+    data = heic_from_a_phone()
+    with pytest.raises(Unprocessable) as raised:
+        inspect(data[: len(data) // 2])
+    assert raised.value.code == "corrupt_image"
 
 
 def test_damaged_png_is_unprocessable():

@@ -26,6 +26,7 @@ from tests.media_store.conftest import (
     assert_problem,
     content,
     fetch,
+    heic_from_a_phone,
     jpeg,
     jpeg_with_metadata,
     nothing_stored,
@@ -113,6 +114,39 @@ def test_published_renditions_carry_no_exif_or_gps(storage_backend, agency_team,
         with Image.open(io.BytesIO(body)) as image:
             assert not image.getexif()
             assert not {"exif", "xmp", "icc_profile", "XML:com.adobe.xmp"} & set(image.info)
+
+
+def test_a_heic_photo_from_a_phone_gets_jpeg_and_webp_renditions_without_its_metadata(
+    storage_backend, agency_team, api, run_jobs
+):
+    team = agency_team()
+    data = heic_from_a_phone()
+    response = upload(api(user=team.editor), data, "IMG_1234.HEIC", alt_text="Banjir di Malang")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert (created["mime"], created["kind"]) == ("image/heic", "image")
+    assert (created["width"], created["height"]) == (1200, 1600)
+    run_jobs()
+    asset = _publish(api, team, created["id"])
+    assert asset["status"] == "ready" and len(asset["renditions"]) == 14
+    assert asset["phash"]
+
+    reader = api(user=agency_team().viewer)
+    for rendition in reader.get(f"/api/v1/media/{created['id']}/").json()["renditions"]:
+        status, body, _ = fetch(reader, rendition["url"])
+        assert status == 200
+        for marker in (b"Exif\x00\x00", b"GPS", b"Apple", b"iPhone", b"SN-IPHONE"):
+            assert marker not in body, (rendition["name"], rendition["format"], marker)
+        with Image.open(io.BytesIO(body)) as image:
+            assert image.format == ("WEBP" if rendition["format"] == "webp" else "JPEG")
+            assert not image.getexif()
+            if rendition["name"] == "web":  # fitted, not cropped: still portrait
+                assert image.size == (960, 1280)
+    # The original stays as it was sent, for its agency only.
+    stored = storage_backend.raw_read(
+        Blob.objects.get(key=original_key(hashlib.sha256(data).hexdigest())).location
+    )
+    assert stored == data
 
 
 def test_original_is_readable_by_its_agency_only(storage_backend, agency_team, api, run_jobs):
