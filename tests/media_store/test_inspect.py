@@ -119,6 +119,13 @@ def test_a_heic_photo_is_an_image_with_its_upright_size():
     assert (found.width, found.height) == (1200, 1600)
 
 
+def test_a_heic_over_the_pixel_limit_is_refused(settings):
+    settings.HUB_MEDIA_MAX_PIXELS = 1_000_000  # the photo has 1.92 Mpx
+    with pytest.raises(Unprocessable) as raised:
+        inspect(heic_from_a_phone())
+    assert raised.value.code == "image_too_large"
+
+
 def test_truncated_heic_is_unprocessable():
     data = heic_from_a_phone()
     with pytest.raises(Unprocessable) as raised:
