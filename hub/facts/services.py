@@ -1594,6 +1594,7 @@ def _bulletin_changed(
         entity="bulletin",
         entity_id=bulletin.pk,
         action=action,
+        version=bulletin.version,
         agency_id=bulletin.agency_id,
         data=data,
     )

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from hub.errors import PreconditionFailed
 from hub.facts import services
 from hub.facts.models import Bulletin, Claim, Clarification
+from hub.models import ChangeEvent
 from tests.facts.conftest import principal
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +192,9 @@ def test_a_bulletin_checks_its_version_through_edit_workflow_and_follow_up(
     _refused(_run(verifier, withdraw, "bulletinWithdraw", {"id": item.pk, "v": 5}))
     gone = _run(verifier, withdraw, "bulletinWithdraw", {"id": item.pk, "v": 6})
     assert gone["bulletin"] == {"status": "WITHDRAWN", "version": 7}, gone
+    # The change feed carries each version once, in order; refused writes left none.
+    events = ChangeEvent.objects.filter(entity="bulletin", entity_id=str(item.pk))
+    assert list(events.order_by("id").values_list("version", flat=True)) == list(range(1, 8))
 
 
 def test_a_published_bulletin_still_refuses_content_changes_in_the_database(bpbd, make_bulletin):
