@@ -11,10 +11,11 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from agencies import policy
+from agencies.models import Agency
 from agencies.policy import Principal
-from hub.errors import FieldError, NotFound, ValidationFailed
+from hub.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from media_store import delivery, processing
-from media_store.models import Collection, MediaAsset, MediaUpload, Rendition
+from media_store.models import AgencyUsage, Collection, MediaAsset, MediaUpload, Rendition
 from media_store.rules import may_read_original
 from media_store.storage import ObjectMissing
 from media_store.uploads import MultipartBody, Receiver
@@ -43,6 +44,33 @@ def asset_get(principal: Principal, asset_id) -> MediaAsset:
     if asset is None:
         raise NotFound()
     return asset
+
+
+def agency_usage(agency_id: int) -> int:
+    """Bytes counted against an agency's quota: every asset it has not deleted."""
+    usage = AgencyUsage.objects.filter(agency_id=agency_id)
+    return usage.values_list("bytes", flat=True).first() or 0
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How much of its media quota an agency uses."""
+
+    agency: Agency
+    used_bytes: int
+    quota_bytes: int | None  # None: no quota
+
+    @property
+    def available_bytes(self) -> int | None:
+        return None if self.quota_bytes is None else max(0, self.quota_bytes - self.used_bytes)
+
+
+def media_usage(principal: Principal, agency: Agency) -> Usage:
+    """An agency's quota and what it uses, for the agency's own people and systems."""
+    if not policy.may(principal, policy.VIEW, MediaAsset, agency.pk):
+        raise PermissionDenied()
+    quota = settings.HUB_MEDIA_QUOTA_BYTES
+    return Usage(agency, agency_usage(agency.pk), quota if quota > 0 else None)
 
 
 def collection_list(principal: Principal) -> QuerySet:

@@ -55,7 +55,7 @@ from media_store.models import (
     MediaUpload,
     Rendition,
 )
-from media_store.selectors import upload_get
+from media_store.selectors import agency_usage, upload_get
 from media_store.storage import (
     ObjectMissing,
     Storage,
@@ -493,12 +493,6 @@ def upload_agency(principal: Principal, slug: str | None) -> Agency:
             ]
         )
     return Agency.objects.get(pk=candidates[0])
-
-
-def agency_usage(agency_id: int) -> int:
-    """Bytes counted against an agency's quota: every asset it has not deleted."""
-    usage = AgencyUsage.objects.filter(agency_id=agency_id)
-    return usage.values_list("bytes", flat=True).first() or 0
 
 
 def lock_agency_usage(agency_id: int) -> int:

@@ -187,6 +187,27 @@ class MediaLookupType(graphene.ObjectType):
 compiled.register(MediaAssetType, columns={"database_id": "pk"}, relations=("agency",))
 
 
+class MediaUsageType(graphene.ObjectType):
+    """How much of its media quota an agency uses; every asset not deleted counts."""
+
+    class Meta:
+        name = "MediaUsage"
+
+    agency = graphene.String(required=True, description="The agency's slug.")
+    used_bytes = graphene.BigInt(required=True)
+    quota_bytes = graphene.BigInt(description="null: no quota.")
+    available_bytes = graphene.BigInt()
+
+    @staticmethod
+    def of(usage: selectors.Usage) -> MediaUsageType:
+        return MediaUsageType(
+            agency=usage.agency.slug,
+            used_bytes=usage.used_bytes,
+            quota_bytes=usage.quota_bytes,
+            available_bytes=usage.available_bytes,
+        )
+
+
 class Query(graphene.ObjectType):
     media_asset = graphene.Field(
         MediaAssetType, id=graphene.Int(required=True, description="The asset's database id.")
@@ -199,6 +220,11 @@ class Query(graphene.ObjectType):
         phash=graphene.String(description="64-bit perceptual hash (hex)."),
         description="Is this file (or a resized copy) an official asset?",
     )
+    media_usage = graphene.Field(
+        MediaUsageType,
+        agency=graphene.String(description="The agency's slug (default: yours)."),
+        description="How much of its media quota an agency uses (its own people and systems).",
+    )
 
     def resolve_media_asset(self, info, id):
         return MediaAssetType.get_queryset(MediaAsset.objects.filter(pk=id), info).first()
@@ -209,6 +235,10 @@ class Query(graphene.ObjectType):
             exact=result.exact,
             near=[MediaMatchType(asset=asset, distance=d) for asset, d in result.near],
         )
+
+    def resolve_media_usage(self, info, agency=None):
+        who = principal(info)
+        return MediaUsageType.of(selectors.media_usage(who, services.upload_agency(who, agency)))
 
 
 def _asset(info, asset_id) -> MediaAsset:

@@ -320,6 +320,13 @@ class LookupForm(serializers.Serializer):
     file = serializers.FileField()
 
 
+class MediaUsage(serializers.Serializer):
+    agency = serializers.CharField(help_text="The agency's slug.")
+    used_bytes = serializers.IntegerField(help_text="Every asset not deleted counts.")
+    quota_bytes = serializers.IntegerField(allow_null=True, help_text="null: no quota.")
+    available_bytes = serializers.IntegerField(allow_null=True)
+
+
 ASSET_DOC = resource_serializer(MEDIA_ASSET, MediaAsset)
 DUPLICATE_DESCRIPTION = (
     "The same bytes are already an asset of this agency (X-Simpul-Duplicate: true)."
@@ -538,6 +545,28 @@ class MediaAssetViewSet(ResourceViewSet):
         return self.respond(
             {"sha256": result.sha256, "phash": result.phash, "exact": exact, "near": near_items}
         )
+
+    @extend_schema(
+        summary="How much of its media quota an agency uses (`?agency=slug`, default: yours)",
+        description="Every asset not deleted counts. For the agency's own people and systems.",
+        parameters=[OpenApiParameter("agency", str, description="The agency's slug.")],
+        responses={200: MediaUsage},
+    )
+    @action(detail=False, methods=["get"])
+    def usage(self, request):
+        usage = selectors.media_usage(
+            request.user, services.upload_agency(request.user, request.GET.get("agency"))
+        )
+        return self.respond(usage_body(usage))
+
+
+def usage_body(usage: selectors.Usage) -> dict[str, Any]:
+    return {
+        "agency": usage.agency.slug,
+        "used_bytes": usage.used_bytes,
+        "quota_bytes": usage.quota_bytes,
+        "available_bytes": usage.available_bytes,
+    }
 
 
 class MediaLookupAliasViewSet(MediaAssetViewSet):

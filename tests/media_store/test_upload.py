@@ -505,13 +505,63 @@ def test_deleting_an_asset_gives_its_bytes_back_to_the_quota(
     assert upload(client, second, "b.jpg").status_code == 201
 
 
+def test_an_agency_reads_its_usage_and_quota_over_rest_and_graphql(
+    local_storage, settings, agency_team, api, make_key, make_user
+):
+    settings.HUB_MEDIA_QUOTA_BYTES = 5_000_000
+    team, other = agency_team("bpbd-jatim"), agency_team("bmkg")
+    data = jpeg((400, 300))
+    upload(api(user=team.editor), data, "a.jpg")
+    expected = {
+        "agency": "bpbd-jatim",
+        "used_bytes": len(data),
+        "quota_bytes": 5_000_000,
+        "available_bytes": 5_000_000 - len(data),
+    }
+    # Its own people (any role) and systems read it; the agency is theirs by default.
+    assert api(user=team.viewer).get("/api/v1/media/usage/").json() == expected
+    system = api(key=make_key(team.agency, "content:read"))
+    assert system.get("/api/v1/media/usage/?agency=bpbd-jatim").json() == expected
+    admin = api(user=make_user(superuser=True))
+    assert admin.get("/api/v1/media/usage/?agency=bmkg").json()["used_bytes"] == 0
+    query = (
+        "query($a: String) { mediaUsage(agency: $a) {"
+        " agency usedBytes quotaBytes availableBytes } }"
+    )
+    answer = api(user=team.editor).gql(query)["data"]["mediaUsage"]
+    assert answer == {
+        "agency": "bpbd-jatim",
+        "usedBytes": len(data),
+        "quotaBytes": 5_000_000,
+        "availableBytes": 5_000_000 - len(data),
+    }
+
+    # Another agency's usage is not theirs to read; anonymous callers sign in first.
+    assert_problem(
+        api(user=other.editor).get("/api/v1/media/usage/?agency=bpbd-jatim"),
+        403,
+        "permission_denied",
+    )
+    denied = api(user=other.editor).gql(query, {"a": "bpbd-jatim"})
+    assert denied["data"]["mediaUsage"] is None
+    assert denied["errors"][0]["extensions"]["code"] == "permission_denied"
+    assert_problem(api().get("/api/v1/media/usage/"), 401, "not_authenticated")
+    assert_problem(admin.get("/api/v1/media/usage/"), 400, "validation_failed")  # which agency?
+    # Quotas above 2^31 bytes are whole numbers in GraphQL too.
+    settings.HUB_MEDIA_QUOTA_BYTES = 100 * 1024**3
+    assert api(user=team.editor).gql(query)["data"]["mediaUsage"]["quotaBytes"] == 100 * 1024**3
+    settings.HUB_MEDIA_QUOTA_BYTES = 0
+    unlimited = api(user=team.viewer).get("/api/v1/media/usage/").json()
+    assert unlimited["quota_bytes"] is None and unlimited["available_bytes"] is None
+
+
 def test_the_usage_counter_agrees_with_the_assets_whatever_changes_them(
     local_storage, agency_team, api
 ):
     """Kept by triggers: uploads, deletions and changes made outside the services too."""
     from django.db.models import Sum
 
-    from media_store.services import agency_usage
+    from media_store.selectors import agency_usage
 
     teams = [agency_team(), agency_team()]
 
