@@ -217,3 +217,13 @@ def test_services_check_the_count_too(desk, make_clarification):
             principal=principal(desk.verifier), clarification=item, expected_revision=1
         )
     assert refused.value.extra == {"current_revision": 2}
+
+
+def test_rest_shows_the_same_counts(api, desk, bpbd, make_clarification, make_bulletin):
+    """REST writes are guarded by If-Match; its representations carry the counts too."""
+    item = make_clarification()  # created, submitted, approved, published
+    reader = api(user=desk.editor)
+    body = reader.get(f"/api/v1/clarifications/{item.pk}/").json()
+    assert (body["version"], body["revision"]) == (1, 4)
+    bulletin = make_bulletin()
+    assert api(user=bpbd.editor).get(f"/api/v1/bulletins/{bulletin.pk}/").json()["version"] == 4
