@@ -1,9 +1,11 @@
-"""Requests refused before any view: text no part of the hub can store."""
+"""Requests refused around the views: text no part of the hub can store, bare refusals."""
 
 from __future__ import annotations
 
+from django.http import HttpResponseNotAllowed
+
 from api.errors import problem_response
-from hub.errors import nul_character
+from hub.errors import MethodNotAllowed, nul_character
 
 
 class RefuseNulCharacters:
@@ -24,3 +26,23 @@ class RefuseNulCharacters:
             if "\x00" in name or any("\x00" in value for value in values):
                 return problem_response(nul_character(name.replace("\x00", "")), request)
         return self.get_response(request)
+
+
+class ProblemForBareRefusals:
+    """A plain Django view's bare 405 (``require_POST``, ``require_safe``) as problem+json.
+
+    The REST and GraphQL views answer in the hub's vocabulary themselves; the
+    few plain views (file delivery, sign-in and sign-out, health) use Django's
+    decorators, which answer with an empty body. The ``Allow`` header stays.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            return problem_response(
+                MethodNotAllowed(headers={"Allow": response["Allow"]}), request
+            )
+        return response

@@ -19,6 +19,7 @@ DEBUG = env("HUB_DEBUG", not PRODUCTION, bool)
 SECRET_KEY = env("HUB_SECRET_KEY", INSECURE_SECRET_KEY)
 ALLOWED_HOSTS = env("HUB_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"], list)
 CSRF_TRUSTED_ORIGINS = env("HUB_CSRF_TRUSTED_ORIGINS", [], list)
+CSRF_FAILURE_VIEW = "api.errors.csrf_failure"
 HUB_PORT = env("HUB_PORT", 8000, int)
 HUB_BIND = env("HUB_BIND", "127.0.0.1")
 HUB_WEB_WORKERS = env("HUB_WEB_WORKERS", 3, int)
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hub.request_context.RequestContextMiddleware",
     "api.middleware.RefuseNulCharacters",
+    "api.middleware.ProblemForBareRefusals",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hub.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,0 +1,60 @@
+"""The plain Django views outside REST and GraphQL refuse in the same vocabulary.
+
+File delivery, the JWKS, feeds and CAP documents, and sign-in and sign-out
+are plain views guarded by Django's method decorators and CSRF check, whose
+own refusals are an empty 405 and an HTML 403 page.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def _problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == code and body["status"] == status, body
+    return body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("get", "/oidc/logout", "POST"),
+        ("post", "/oidc/login", "GET"),
+        ("post", "/.well-known/jwks.json", "GET, HEAD"),
+        ("delete", "/cap/feed.atom", "GET, HEAD"),
+        ("put", "/media/p/1/web.webp", "GET, HEAD"),
+        ("post", "/media/s/some-token", "GET, HEAD"),
+    ],
+)
+def test_a_method_a_plain_view_does_not_take_answers_405_problem_json(method, path, allowed):
+    response = getattr(Client(), method)(path)
+    _problem(response, 405, "method_not_allowed")
+    assert response["Allow"] == allowed
+
+
+def test_the_refusal_speaks_the_callers_language():
+    response = Client().get("/oidc/logout", HTTP_ACCEPT_LANGUAGE="en")
+    assert _problem(response, 405, "method_not_allowed")["detail"] == "Method not allowed."
+    assert response["Content-Language"] == "en"
+
+
+def test_a_sign_out_without_its_csrf_token_answers_403_problem_json(make_user, make_agency):
+    user = make_user(make_agency("bnpb-uji"), "viewer")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    body = _problem(browser.post("/oidc/logout"), 403, "csrf_failed")
+    assert "CSRF" in body["detail"]
+    assert "_auth_user_id" in browser.session  # still signed in
+
+    # With the token the form carries, the sign-out goes through.
+    browser.get("/admin/login/")  # sets the CSRF cookie, as the page with the form does
+    token = browser.cookies["csrftoken"].value
+    signed_out = browser.post("/oidc/logout", {"csrfmiddlewaretoken": token})
+    assert signed_out.status_code == 302
+    assert "_auth_user_id" not in browser.session
