@@ -42,7 +42,5 @@ class ProblemForBareRefusals:
     def __call__(self, request):
         response = self.get_response(request)
         if isinstance(response, HttpResponseNotAllowed) and not response.content:
-            return problem_response(
-                MethodNotAllowed(headers={"Allow": response["Allow"]}), request
-            )
+            return problem_response(MethodNotAllowed(headers={"Allow": response["Allow"]}), request)
         return response
