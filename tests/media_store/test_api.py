@@ -12,7 +12,7 @@ from PIL import Image
 
 from media_store.services import asset_process, asset_publish, asset_upload_stream
 from tests.conftest import PLATFORM
-from tests.media_store.conftest import content, jpeg, upload
+from tests.media_store.conftest import content, heic_from_a_phone, jpeg, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +205,25 @@ def test_lookup_finds_exact_and_near_copies(local_storage, agency_team, api, run
     assert [m["asset"]["databaseId"] for m in gql["near"]] == [asset.pk]
     # Nothing was stored by looking up.
     assert len(local_storage.objects("originals/")) == 2
+
+
+def test_a_jpeg_made_from_an_official_heic_photo_is_found_near_it(
+    local_storage, agency_team, api, run_jobs
+):
+    """Phones share HEIC photos as JPEG: the copy still leads back to the official one."""
+    owner, checker = agency_team(), agency_team()
+    original = heic_from_a_phone()
+    asset = _asset(owner.agency, original, title="Foto resmi", publish=True)
+    _asset(owner.agency, _blocks(3), title="Lain", publish=True)
+
+    with Image.open(io.BytesIO(original)) as photo:
+        shared = io.BytesIO()
+        photo.convert("RGB").resize((600, 800)).save(shared, "JPEG", quality=70)
+    client = api(user=checker.viewer)
+    near = _lookup_file(client, shared.getvalue())
+    assert near["exact"] == []
+    assert [item["id"] for item in near["near"]] == [asset.pk]
+    assert [item["id"] for item in _lookup_file(client, original)["exact"]] == [asset.pk]
 
 
 def test_lookup_respects_what_the_caller_may_see(local_storage, agency_team, api):
