@@ -3,6 +3,7 @@ region matching, time zones, validation and the shared four-eyes workflow."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -353,3 +354,28 @@ def test_bulletin_links_the_areas_hotline(bpbd, make_bulletin):
     assert hotlines[0]["channel"] == "voice"
     root = etree.fromstring(bulletin.cap_xml.encode())
     assert root.findtext("cap:info/cap:contact", namespaces=NS) == bulletin.contact
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_a_bulletin_leaves_the_active_list_and_feed_by_itself_when_it_expires(
+    bpbd, make_bulletin, api
+):
+    """Each request reads the clock of its own transaction (``Now()``): nothing has to run."""
+    expires = timezone.now() + timedelta(seconds=2)
+    item = make_bulletin(expires=expires.isoformat())
+    reader = api()
+
+    def listed(active: str) -> list[str]:
+        page = reader.get(f"/api/v1/bulletins/?active={active}").json()["results"]
+        return [bulletin["identifier"] for bulletin in page]
+
+    assert item.identifier in listed("true")
+    assert item.identifier in reader.get("/cap/feed.atom").content.decode()
+    while timezone.now() <= expires:  # at most two seconds
+        time.sleep(0.1)
+    assert item.identifier not in listed("true")
+    assert item.identifier in listed("false")
+    assert item.identifier not in reader.get("/cap/feed.atom").content.decode()
+    # It is still published: expiry ends its validity, not its record.
+    assert reader.get(f"/api/v1/bulletins/{item.pk}/").json()["status"] == "published"
