@@ -164,11 +164,22 @@ def to_hub_error(exc: Exception) -> errors.HubError | None:
     return None
 
 
+# Statuses of protocols the hub speaks that the HTTP registry does not name.
+_PHRASES = {460: "Checksum Mismatch"}  # tus checksum extension
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return _PHRASES.get(status, "Error")
+
+
 def problem_body(error: errors.HubError, request=None) -> dict:
     lang = language(request)
     body = {
         "type": f"https://simpul.go.id/problems/{error.code}",
-        "title": HTTPStatus(error.status).phrase,
+        "title": _phrase(error.status),
         "status": error.status,
         "code": error.code,
         "detail": error.message(lang),

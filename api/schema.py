@@ -62,6 +62,14 @@ WRITE_ERRORS = {
 }
 
 
+# Error statuses only some operations give; they name them with `responses={422: None}`.
+OTHER_ERRORS = {
+    "422": "The content cannot be processed (see `code`).",
+    "460": "The body does not match its Upload-Checksum (tus); nothing of it was kept.",
+    "503": "A service the hub needs is out of reach; see Retry-After.",
+}
+
+
 def _model_field(model: type[models.Model], path: str) -> models.Field:
     field = None
     for part in path.split("__"):
@@ -180,6 +188,12 @@ class HubAutoSchema(AutoSchema):
                     "content": {"application/problem+json": {"schema": problem}},
                 },
             )
+        # An error an operation names without a body (`{413: None}`) is a problem too.
+        described = {**ERRORS, **WRITE_ERRORS, **OTHER_ERRORS}
+        for status, response in responses.items():
+            if status[:1] in ("4", "5") and "content" not in response:
+                response["description"] = described.get(status, response.get("description", ""))
+                response["content"] = {"application/problem+json": {"schema": problem}}
         return responses
 
 

@@ -66,6 +66,7 @@ from media_store.storage import (
 from media_store.uploads import (
     MULTIPART_OVERHEAD,
     BodyChunks,
+    Checksum,
     MultipartBody,
     Receiver,
     StagedUpload,
@@ -815,12 +816,21 @@ def _upload_lock(upload: MediaUpload) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
-def upload_append(*, principal: Principal, upload_id, offset: int, body: BodyChunks) -> MediaUpload:
+def upload_append(
+    *,
+    principal: Principal,
+    upload_id,
+    offset: int,
+    body: BodyChunks,
+    checksum: Checksum | None = None,
+) -> MediaUpload:
     """Append a request body at `offset` (which must be the current offset).
 
-    Bytes that arrive before a dropped connection are kept and counted. When
-    the last byte arrives the upload is finalised into an asset (see
-    :func:`upload_finish`).
+    Bytes that arrive before a dropped connection are kept and counted. With a
+    `checksum` (tus checksum extension) the body counts only whole and
+    matching: otherwise nothing of it is kept (460 ``checksum_mismatch``) and
+    the client sends it again from the same offset. When the last byte arrives
+    the upload is finalised into an asset (see :func:`upload_finish`).
     """
     upload = upload_get(principal, upload_id)
     with _upload_lock(upload):
@@ -843,18 +853,49 @@ def upload_append(*, principal: Principal, upload_id, offset: int, body: BodyChu
                 code="upload_overflow",
             )
         storage = get_storage()
+        hasher = checksum.hasher() if checksum is not None else None
         if body.length:
             new_offset, state = storage.resumable_append(
-                str(upload.pk), upload.state, offset, iter(body)
+                str(upload.pk), upload.state, offset, _hashing(iter(body), hasher)
             )
+            if not _checksum_matches(checksum, hasher, body):
+                # Not recorded, so not kept: the stored offset and state still
+                # name what was acknowledged before; drop what this body stored.
+                storage.resumable_cleanup(str(upload.pk), upload.state)
+                raise checksum_mismatch()
             MediaUpload.objects.filter(pk=upload.pk).update(
                 offset=new_offset, state=state, updated_at=timezone.now()
             )
             upload.offset, upload.state = new_offset, state
             storage.resumable_cleanup(str(upload.pk), state)
+        elif not _checksum_matches(checksum, hasher, body):
+            raise checksum_mismatch()
         if upload.offset == upload.length and not body.interrupted:
             upload_finish(principal=principal, upload=upload)
     return upload
+
+
+def _hashing(chunks: Iterator[bytes], hasher) -> Iterator[bytes]:
+    for chunk in chunks:
+        if hasher is not None:
+            hasher.update(chunk)
+        yield chunk
+
+
+def _checksum_matches(checksum: Checksum | None, hasher, body: BodyChunks) -> bool:
+    """Whether the whole body came and hashes to the client's checksum (if it sent one)."""
+    if checksum is None:
+        return True
+    return not body.interrupted and hasher.digest() == checksum.digest
+
+
+def checksum_mismatch() -> HubError:
+    return HubError(
+        "Checksum data tidak cocok dengan Upload-Checksum; kirim ulang bagian ini.",
+        "The data does not match its Upload-Checksum; send this part again.",
+        code="checksum_mismatch",
+        status=460,
+    )
 
 
 def upload_finish(*, principal: Principal, upload: MediaUpload) -> MediaUpload:

@@ -11,7 +11,10 @@ discarded, never stored as a truncated file.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
+import hashlib
 import io
 import logging
 import os
@@ -434,6 +437,49 @@ class MultipartBody:
                 ]
             )
         return form.fields, form.receiver.finish(form.filename)
+
+
+# tus checksum extension: the algorithms a client may name in Upload-Checksum.
+CHECKSUM_ALGORITHMS = ("sha1", "sha256", "sha512", "md5")
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """A tus ``Upload-Checksum``: the digest a client computed over one PATCH body."""
+
+    algorithm: str
+    digest: bytes
+
+    @classmethod
+    def parse(cls, header: str | None) -> Checksum | None:
+        """The header ``<algorithm> <base64 digest>``; ValidationFailed when unusable."""
+        if header is None:
+            return None
+        algorithm, _, encoded = header.strip().partition(" ")
+        if algorithm not in CHECKSUM_ALGORITHMS:
+            raise _header_error(
+                "checksum_algorithm",
+                f"Algoritme Upload-Checksum yang didukung: {', '.join(CHECKSUM_ALGORITHMS)}.",
+                f"Upload-Checksum algorithms supported: {', '.join(CHECKSUM_ALGORITHMS)}.",
+            )
+        try:
+            digest = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            digest = b""
+        if len(digest) != hashlib.new(algorithm).digest_size:
+            raise _header_error(
+                "invalid_checksum",
+                "Upload-Checksum harus berisi digest base64 yang lengkap.",
+                "Upload-Checksum must hold a whole base64 digest.",
+            )
+        return cls(algorithm, digest)
+
+    def hasher(self):
+        return hashlib.new(self.algorithm)
+
+
+def _header_error(code: str, message_id: str, message_en: str) -> ValidationFailed:
+    return ValidationFailed(errors=[FieldError("Upload-Checksum", code, message_id, message_en)])
 
 
 class BodyChunks:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -42,7 +43,7 @@ from media_store.filters import CollectionFilterSet, MediaAssetFilterSet
 from media_store.models import Collection, MediaAsset
 from media_store.rules import may_read_original
 from media_store.storage import ObjectMissing, get_storage
-from media_store.uploads import BodyChunks, MultipartBody
+from media_store.uploads import CHECKSUM_ALGORITHMS, BodyChunks, Checksum, MultipartBody
 
 TUS_VERSION = "1.0.0"
 
@@ -673,7 +674,7 @@ def _header_int(request, name: str) -> int:
 
 
 class MediaUploadViewSet(viewsets.ViewSet):
-    """Resumable uploads, tus 1.0 (core, creation, termination).
+    """Resumable uploads, tus 1.0 (core, creation, termination, checksum, expiration).
 
     Create with ``POST`` (``Upload-Length``, optional ``Upload-Metadata`` with
     ``filename`` and asset fields), send bytes with ``PATCH`` at
@@ -712,7 +713,8 @@ class MediaUploadViewSet(viewsets.ViewSet):
 
         response = HttpResponse(status=204)
         response["Tus-Version"] = TUS_VERSION
-        response["Tus-Extension"] = "creation,termination"
+        response["Tus-Extension"] = "creation,termination,checksum,expiration"
+        response["Tus-Checksum-Algorithm"] = ",".join(CHECKSUM_ALGORITHMS)
         response["Tus-Max-Size"] = str(settings.HUB_MEDIA_MAX_RESUMABLE)
         return response
 
@@ -740,6 +742,7 @@ class MediaUploadViewSet(viewsets.ViewSet):
         response = HttpResponse(status=201)
         response["Location"] = self._location(request, upload)
         response["Upload-Offset"] = "0"
+        response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
         return response
 
     @extend_schema(
@@ -757,6 +760,7 @@ class MediaUploadViewSet(viewsets.ViewSet):
             )
         response["Upload-Offset"] = str(upload.offset)
         response["Upload-Length"] = str(upload.length)
+        response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
         return response
 
     @extend_schema(
@@ -765,8 +769,15 @@ class MediaUploadViewSet(viewsets.ViewSet):
         parameters=[
             OpenApiParameter("Tus-Resumable", str, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter(
+                "Upload-Checksum",
+                str,
+                OpenApiParameter.HEADER,
+                description="`<algorithm> <base64 digest>` of this body (tus checksum); "
+                "a body that does not match is not kept (460 checksum_mismatch).",
+            ),
         ],
-        responses={204: None, 413: None, 415: None, 422: None, 503: None},
+        responses={204: None, 413: None, 415: None, 422: None, 460: None, 503: None},
     )
     def partial_update(self, request, pk=None):
         self._require_tus(request)
@@ -797,9 +808,11 @@ class MediaUploadViewSet(viewsets.ViewSet):
             upload_id=pk,
             offset=offset,
             body=BodyChunks(request._request, length),
+            checksum=Checksum.parse(request.headers.get("Upload-Checksum")),
         )
         response = HttpResponse(status=204)
         response["Upload-Offset"] = str(upload.offset)
+        response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
         if upload.asset_id:
             response["X-Simpul-Asset"] = str(upload.asset_id)
             response["X-Simpul-Duplicate"] = "true" if upload.duplicate else "false"

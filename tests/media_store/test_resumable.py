@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import os
+from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -40,13 +41,27 @@ def _create(client, length: int, **metadata):
     )
 
 
-def _patch(client, location: str, offset: int, data: bytes, *, cut: int | None = None):
+def _patch(
+    client,
+    location: str,
+    offset: int,
+    data: bytes,
+    *,
+    cut: int | None = None,
+    checksum: str | None = None,
+):
     path = location.split("testserver", 1)[-1]
     extra = {"HTTP_UPLOAD_OFFSET": str(offset), **TUS}
+    if checksum is not None:
+        extra["HTTP_UPLOAD_CHECKSUM"] = checksum
     if cut is not None:
         extra.update({"wsgi.input": DroppedBody(data, cut), "CONTENT_LENGTH": str(len(data))})
         data = b""
     return client.client.generic("PATCH", path, data, content_type=OCTETS, **extra)
+
+
+def _checksum(data: bytes, algorithm: str = "sha1") -> str:
+    return f"{algorithm} {base64.b64encode(hashlib.new(algorithm, data).digest()).decode()}"
 
 
 def _head(client, location: str):
@@ -176,7 +191,8 @@ def test_protocol_errors(local_storage, settings, agency_team, api):
     discovery = client.client.options("/api/v1/media/uploads/")
     assert discovery.status_code == 204
     assert discovery["Tus-Version"] == "1.0.0"
-    assert discovery["Tus-Extension"] == "creation,termination"
+    assert discovery["Tus-Extension"] == "creation,termination,checksum,expiration"
+    assert discovery["Tus-Checksum-Algorithm"] == "sha1,sha256,sha512,md5"
     assert discovery["Tus-Max-Size"] == "1000"
 
 
@@ -187,3 +203,79 @@ def test_another_agency_cannot_touch_an_upload(local_storage, agency_team, api):
     assert _head(stranger, location).status_code == 404
     assert_problem(_patch(stranger, location, 0, b"x" * 100), 404, "not_found")
     assert_problem(_create(api(user=owner.viewer), 100), 403, "permission_denied")
+
+
+def test_a_part_that_does_not_match_its_checksum_is_not_kept(storage_backend, agency_team, api):
+    """Flaky links corrupt data too: a checksummed part counts only whole and matching."""
+    client = api(user=agency_team().editor)
+    data = _noise_png()  # about 9.7 MB: a full S3 part and a tail per request
+    half = len(data) // 2
+    location = _create(client, len(data), filename="banjir.png")["Location"]
+    first = _patch(client, location, 0, data[:half], checksum=_checksum(data[:half]))
+    assert first.status_code == 204 and first["Upload-Offset"] == str(half)
+
+    # The second half arrives with a flipped byte: 460, and the offset stays.
+    damaged = bytearray(data[half:])
+    damaged[12345] ^= 0xFF
+    refused = _patch(client, location, half, bytes(damaged), checksum=_checksum(data[half:]))
+    body = assert_problem(refused, 460, "checksum_mismatch")
+    assert body["title"] == "Checksum Mismatch"
+    assert _head(client, location)["Upload-Offset"] == str(half)
+    # So does a body cut short: its checksum cannot be checked, so it is not kept.
+    cut = _patch(
+        client, location, half, data[half:], cut=1000, checksum=_checksum(data[half:], "sha256")
+    )
+    assert_problem(cut, 460, "checksum_mismatch")
+    assert _head(client, location)["Upload-Offset"] == str(half)
+    assert [key for key in storage_backend.objects("tmp/") if "/tail-" in key] == (
+        [f"tmp/tus/{MediaUpload.objects.get().pk}/tail-{half}"]
+        if storage_backend.name == "s3"
+        else []
+    )
+
+    # Sent again, whole and matching, it completes into the file as sent.
+    done = _patch(client, location, half, data[half:], checksum=_checksum(data[half:], "md5"))
+    assert done.status_code == 204, done.content
+    asset = MediaAsset.objects.get(pk=int(done["X-Simpul-Asset"]))
+    assert asset.sha256 == hashlib.sha256(data).hexdigest()
+    assert storage_backend.raw_read(Blob.objects.get(sha256=asset.sha256).location) == data
+
+
+def test_an_unusable_checksum_header_is_refused_before_any_byte_is_read(
+    local_storage, agency_team, api
+):
+    client = api(user=agency_team().editor)
+    data = jpeg((300, 200))
+    location = _create(client, len(data))["Location"]
+    for header, code in [
+        ("crc32 AAAAAA==", "checksum_algorithm"),
+        ("sha1 bukan-base64!", "invalid_checksum"),
+        ("sha1 " + base64.b64encode(b"short").decode(), "invalid_checksum"),
+        ("sha256", "invalid_checksum"),
+    ]:
+        body = assert_problem(
+            _patch(client, location, 0, data, checksum=header), 400, "validation_failed"
+        )
+        assert body["errors"][0] == {**body["errors"][0], "field": "Upload-Checksum", "code": code}
+    assert _head(client, location)["Upload-Offset"] == "0"
+    assert _patch(client, location, 0, data, checksum=_checksum(data, "sha512")).status_code == 204
+
+
+def test_an_upload_says_until_when_it_can_be_resumed(local_storage, settings, agency_team, api):
+    from django.utils.http import parse_http_date
+
+    settings.HUB_MEDIA_UPLOAD_EXPIRY_HOURS = 24
+    client = api(user=agency_team().editor)
+    data = jpeg((300, 200))
+    created = _create(client, len(data))
+    expires = MediaUpload.objects.get().expires_at
+    for response in (
+        created,
+        _head(client, created["Location"]),
+        _patch(client, created["Location"], 0, data[:100]),
+    ):
+        assert parse_http_date(response["Upload-Expires"]) == int(expires.timestamp())
+    # Past that time the upload is gone (tus expiration: 404).
+    MediaUpload.objects.update(expires_at=expires - timedelta(days=2))
+    assert _head(client, created["Location"]).status_code == 404
+    assert_problem(_patch(client, created["Location"], 100, data[100:]), 404, "not_found")
