@@ -14,7 +14,7 @@ this answer's ETag, length and request id.
 
 Two requests are equivalent when everything the cycle reads from them is equal:
 path, query string, body, host, scheme and forwarding headers, ``Accept``,
-``Accept-Language``, ``Content-Type`` and the caller's policy scope. The
+``Accept-Language``, ``Origin``, ``Content-Type`` and the caller's policy scope. The
 credential is checked again on every request by the authenticators' own code
 (:func:`api.auth.accepted_principal`). The lane takes only GETs under ``/api/``
 and POSTs of small JSON bodies to ``/graphql`` (no query string), without
@@ -56,6 +56,7 @@ EQUIVALENCE = (
     "HTTP_X_FORWARDED_PORT",
     "HTTP_ACCEPT",
     "HTTP_ACCEPT_LANGUAGE",
+    "HTTP_ORIGIN",  # the CORS headers answer the calling origin
     "CONTENT_TYPE",
 )
 GRAPHQL_PATH = "/graphql"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corsheaders.defaults import default_headers as cors_default_headers
+
 from hub.db import data_dir, database_url, django_database
 from hub.env import ConfigurationError, env
 
@@ -57,9 +59,11 @@ INSTALLED_APPS = [
     "media_store",
     "hub.facts",
     "api",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hub.request_context.RequestContextMiddleware",
@@ -184,6 +188,46 @@ HUB_GRAPHQL_MAX_COST = env("HUB_GRAPHQL_MAX_COST", 5000, int)
 # Simple list queries answered from compiled SQL (api/graphql/compiled.py); false turns it off.
 HUB_GRAPHQL_COMPILED = env("HUB_GRAPHQL_COMPILED", True, bool)
 HUB_READ_LANE = env("HUB_READ_LANE", True, bool)
+
+# Browser apps on other origins (an agency's site, a fact-check widget) call the
+# API, GraphQL and the public documents. Never with the hub's cookies: sessions
+# are for its own pages, so a caller always brings its own credential.
+HUB_CORS_ALLOWED_ORIGINS = env("HUB_CORS_ALLOWED_ORIGINS", ["*"], list)
+CORS_ALLOW_ALL_ORIGINS = "*" in HUB_CORS_ALLOWED_ORIGINS
+CORS_ALLOWED_ORIGINS = [origin for origin in HUB_CORS_ALLOWED_ORIGINS if origin != "*"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/(api/|graphql$|\.well-known/|feeds/|cap/|media/[ps]/)"
+CORS_ALLOW_HEADERS = (
+    *cors_default_headers,
+    "accept-language",
+    "if-match",
+    "if-none-match",
+    "range",
+    "tus-resumable",
+    "upload-length",
+    "upload-offset",
+    "upload-metadata",
+    "upload-checksum",
+)
+CORS_EXPOSE_HEADERS = (
+    "Content-Disposition",
+    "Content-Language",
+    "Content-Range",
+    "ETag",
+    "Location",
+    "Retry-After",
+    "Tus-Checksum-Algorithm",
+    "Tus-Extension",
+    "Tus-Max-Size",
+    "Tus-Resumable",
+    "Tus-Version",
+    "Upload-Expires",
+    "Upload-Length",
+    "Upload-Offset",
+    "X-Request-ID",
+    "X-Simpul-Asset",
+    "X-Simpul-Duplicate",
+)
 
 # API keys and abuse limits
 HUB_API_KEY_DEFAULT_DAYS = env("HUB_API_KEY_DEFAULT_DAYS", 365, int)
