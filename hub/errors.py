@@ -118,6 +118,13 @@ PayloadTooLarge = _kind(
 UnsupportedMediaType = _kind(
     415, "unsupported_media_type", "Jenis konten tidak didukung.", "Unsupported media type."
 )
+# tus checksum extension: a body that does not match its Upload-Checksum.
+ChecksumMismatch = _kind(
+    460,
+    "checksum_mismatch",
+    "Data tidak cocok dengan Upload-Checksum; kirim ulang bagian ini.",
+    "The data does not match its Upload-Checksum; send this part again.",
+)
 Unprocessable = _kind(
     422, "unprocessable", "Konten tidak dapat diproses.", "The content cannot be processed."
 )

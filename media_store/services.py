@@ -35,6 +35,7 @@ from hub.audit import audit_record
 from hub.changes import change_record
 from hub.dates import parse_date, parse_datetime
 from hub.errors import (
+    ChecksumMismatch,
     Conflict,
     FieldError,
     HubError,
@@ -862,14 +863,14 @@ def upload_append(
                 # Not recorded, so not kept: the stored offset and state still
                 # name what was acknowledged before; drop what this body stored.
                 storage.resumable_cleanup(str(upload.pk), upload.state)
-                raise checksum_mismatch()
+                raise ChecksumMismatch()
             MediaUpload.objects.filter(pk=upload.pk).update(
                 offset=new_offset, state=state, updated_at=timezone.now()
             )
             upload.offset, upload.state = new_offset, state
             storage.resumable_cleanup(str(upload.pk), state)
         elif not _checksum_matches(checksum, hasher, body):
-            raise checksum_mismatch()
+            raise ChecksumMismatch()
         if upload.offset == upload.length and not body.interrupted:
             upload_finish(principal=principal, upload=upload)
     return upload
@@ -887,15 +888,6 @@ def _checksum_matches(checksum: Checksum | None, hasher, body: BodyChunks) -> bo
     if checksum is None:
         return True
     return not body.interrupted and hasher.digest() == checksum.digest
-
-
-def checksum_mismatch() -> HubError:
-    return HubError(
-        "Checksum data tidak cocok dengan Upload-Checksum; kirim ulang bagian ini.",
-        "The data does not match its Upload-Checksum; send this part again.",
-        code="checksum_mismatch",
-        status=460,
-    )
 
 
 def upload_finish(*, principal: Principal, upload: MediaUpload) -> MediaUpload:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import re
 from typing import Any
 
@@ -29,6 +30,7 @@ from api.resources import Expansion, Resource
 from api.schema import document_resource, resource_serializer
 from api.views import ResourceViewSet
 from hub.errors import (
+    ChecksumMismatch,
     FieldError,
     HubError,
     NotFound,
@@ -141,8 +143,11 @@ class UnreadBodyParser(parsers.BaseParser):
         return parsers.DataAndFiles(QueryDict(), MultiValueDict())
 
 
+TUS_BODY = "application/offset+octet-stream"
+
+
 class TusBodyParser(UnreadBodyParser):
-    media_type = "application/offset+octet-stream"
+    media_type = TUS_BODY
 
 
 def _multipart(request) -> MultipartBody:
@@ -673,8 +678,27 @@ def _header_int(request, name: str) -> int:
     return int(raw)
 
 
+def _content_length(request) -> int:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if length < 0:
+        raise ValidationFailed(
+            errors=[
+                FieldError(
+                    "Content-Length",
+                    "invalid_header",
+                    "Content-Length tidak valid.",
+                    "Content-Length is not valid.",
+                )
+            ]
+        )
+    return length
+
+
 class MediaUploadViewSet(viewsets.ViewSet):
-    """Resumable uploads, tus 1.0 (core, creation, termination, checksum, expiration).
+    """Resumable uploads, tus 1.0: core, creation (with upload), termination, checksum, expiration.
 
     Create with ``POST`` (``Upload-Length``, optional ``Upload-Metadata`` with
     ``filename`` and asset fields), send bytes with ``PATCH`` at
@@ -713,21 +737,28 @@ class MediaUploadViewSet(viewsets.ViewSet):
 
         response = HttpResponse(status=204)
         response["Tus-Version"] = TUS_VERSION
-        response["Tus-Extension"] = "creation,termination,checksum,expiration"
+        response["Tus-Extension"] = "creation,creation-with-upload,termination,checksum,expiration"
         response["Tus-Checksum-Algorithm"] = ",".join(CHECKSUM_ALGORITHMS)
         response["Tus-Max-Size"] = str(settings.HUB_MEDIA_MAX_RESUMABLE)
         return response
 
     @extend_schema(
-        summary="Start a resumable upload (tus creation)",
-        request=None,
+        summary="Start a resumable upload (tus creation, with its first bytes if sent)",
+        request={"application/offset+octet-stream": OpenApiTypes.BINARY},
         parameters=[
             OpenApiParameter("Tus-Resumable", str, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("Upload-Length", int, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("Upload-Metadata", str, OpenApiParameter.HEADER),
+            OpenApiParameter(
+                "Upload-Checksum",
+                str,
+                OpenApiParameter.HEADER,
+                description="Of the bytes sent with the request (creation-with-upload); "
+                "bytes that do not match are not kept (Upload-Offset 0).",
+            ),
             OpenApiParameter("agency", str, description="Owning agency's slug"),
         ],
-        responses={201: None, 413: None},
+        responses={201: None, 413: None, 415: None, 422: None, 503: None},
     )
     def create(self, request):
         self._require_tus(request)
@@ -736,13 +767,26 @@ class MediaUploadViewSet(viewsets.ViewSet):
         agency = services.upload_agency(
             request.user, request.GET.get("agency") or metadata.pop("agency", None)
         )
+        with_data = request.content_type == TUS_BODY
+        checksum = Checksum.parse(request.headers.get("Upload-Checksum")) if with_data else None
+        body_length = _content_length(request) if with_data else 0
         upload = services.upload_begin(
             principal=request.user, agency=agency, length=length, metadata=metadata
         )
-        response = HttpResponse(status=201)
+        if body_length:
+            # creation-with-upload: the first bytes come with the request that
+            # creates the upload. Bytes that do not match their checksum are not
+            # kept; the client learns where to resume (0) and goes on with PATCH.
+            with contextlib.suppress(ChecksumMismatch):
+                upload = services.upload_append(
+                    principal=request.user,
+                    upload_id=upload.pk,
+                    offset=0,
+                    body=BodyChunks(request._request, body_length),
+                    checksum=checksum,
+                )
+        response = self._progress(upload, HttpResponse(status=201))
         response["Location"] = self._location(request, upload)
-        response["Upload-Offset"] = "0"
-        response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
         return response
 
     @extend_schema(
@@ -781,28 +825,14 @@ class MediaUploadViewSet(viewsets.ViewSet):
     )
     def partial_update(self, request, pk=None):
         self._require_tus(request)
-        if request.content_type != "application/offset+octet-stream":
+        if request.content_type != TUS_BODY:
             raise UnsupportedMediaType(
                 "PATCH tus memerlukan Content-Type application/offset+octet-stream.",
                 "A tus PATCH needs Content-Type application/offset+octet-stream.",
                 code="tus_content_type",
             )
         offset = _header_int(request, "Upload-Offset")
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            raise ValidationFailed(
-                errors=[
-                    FieldError(
-                        "Content-Length",
-                        "invalid_header",
-                        "Content-Length tidak valid.",
-                        "Content-Length is not valid.",
-                    )
-                ]
-            )
+        length = _content_length(request)
         upload = services.upload_append(
             principal=request.user,
             upload_id=pk,
@@ -810,7 +840,11 @@ class MediaUploadViewSet(viewsets.ViewSet):
             body=BodyChunks(request._request, length),
             checksum=Checksum.parse(request.headers.get("Upload-Checksum")),
         )
-        response = HttpResponse(status=204)
+        return self._progress(upload, HttpResponse(status=204))
+
+    @staticmethod
+    def _progress(upload, response: HttpResponse) -> HttpResponse:
+        """Where `upload` stands, in the headers of `response` (and its asset once done)."""
         response["Upload-Offset"] = str(upload.offset)
         response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
         if upload.asset_id:

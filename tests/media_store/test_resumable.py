@@ -191,7 +191,9 @@ def test_protocol_errors(local_storage, settings, agency_team, api):
     discovery = client.client.options("/api/v1/media/uploads/")
     assert discovery.status_code == 204
     assert discovery["Tus-Version"] == "1.0.0"
-    assert discovery["Tus-Extension"] == "creation,termination,checksum,expiration"
+    assert discovery["Tus-Extension"] == (
+        "creation,creation-with-upload,termination,checksum,expiration"
+    )
     assert discovery["Tus-Checksum-Algorithm"] == "sha1,sha256,sha512,md5"
     assert discovery["Tus-Max-Size"] == "1000"
 
@@ -279,3 +281,57 @@ def test_an_upload_says_until_when_it_can_be_resumed(local_storage, settings, ag
     MediaUpload.objects.update(expires_at=expires - timedelta(days=2))
     assert _head(client, created["Location"]).status_code == 404
     assert_problem(_patch(client, created["Location"], 100, data[100:]), 404, "not_found")
+
+
+def _create_with(client, length: int, data: bytes, checksum: str | None = None, **metadata):
+    """tus creation-with-upload: the first bytes come with the POST that creates the upload."""
+    extra = {"HTTP_UPLOAD_CHECKSUM": checksum} if checksum else {}
+    return client.client.generic(
+        "POST",
+        "/api/v1/media/uploads/",
+        data,
+        content_type=OCTETS,
+        HTTP_UPLOAD_LENGTH=str(length),
+        HTTP_UPLOAD_METADATA=_metadata(**metadata),
+        **TUS,
+        **extra,
+    )
+
+
+def test_the_first_bytes_can_come_with_the_request_that_creates_the_upload(
+    storage_backend, agency_team, api
+):
+    """One round trip fewer, which counts on a slow, distant link."""
+    client = api(user=agency_team().editor)
+    data = _noise_png()
+    head = data[: len(data) // 3]
+    created = _create_with(client, len(data), head, _checksum(head), filename="peta.png")
+    assert created.status_code == 201, created.content
+    assert created["Upload-Offset"] == str(len(head)) and created["Upload-Expires"]
+    done = _patch(client, created["Location"], len(head), data[len(head) :])
+    assert done.status_code == 204, done.content
+    asset = MediaAsset.objects.get(pk=int(done["X-Simpul-Asset"]))
+    assert storage_backend.raw_read(Blob.objects.get(sha256=asset.sha256).location) == data
+
+    # A small file fits in that one request, and is an asset when it answers.
+    photo = jpeg((640, 480))
+    whole = _create_with(client, len(photo), photo, filename="posko.jpg")
+    assert whole.status_code == 201 and whole["Upload-Offset"] == str(len(photo))
+    assert MediaAsset.objects.filter(pk=int(whole["X-Simpul-Asset"]), mime="image/jpeg").exists()
+
+
+def test_first_bytes_that_do_not_match_their_checksum_leave_an_empty_upload(
+    local_storage, agency_team, api
+):
+    client = api(user=agency_team().editor)
+    data = jpeg((640, 480))
+    created = _create_with(client, len(data), data, _checksum(b"something else"))
+    # Created all the same, so the client knows where it is: at 0, to send again.
+    assert created.status_code == 201 and created["Upload-Offset"] == "0"
+    assert not MediaAsset.objects.exists()
+    done = _patch(client, created["Location"], 0, data, checksum=_checksum(data))
+    assert done.status_code == 204 and done["X-Simpul-Asset"]
+    # An unusable checksum header refuses the request before anything is created.
+    refused = _create_with(client, len(data), data, "crc32 AAAAAA==")
+    assert_problem(refused, 400, "validation_failed")
+    assert MediaUpload.objects.count() == 1
