@@ -6,12 +6,13 @@ STAMP := $(VENV)/.requirements.sha256
 
 .PHONY: run test lint bench venv schema clean system-deps
 
-# Debian tools the media pipeline runs (video posters, PDF pages) and the benchmark load tool.
-SYSTEM_TOOLS := ffprobe ffmpeg pdftoppm pdfinfo rsvg-convert
+# Debian tools the media pipeline runs (video posters, PDF pages) and the ones the
+# integration guide's examples use (docs/integration.md, run by the tests).
+SYSTEM_TOOLS := ffprobe ffmpeg pdftoppm pdfinfo rsvg-convert curl jq openssl
 system-deps:
 	@for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils librsvg2-bin; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils librsvg2-bin curl jq openssl; \
 	fi
 
 # (Re)install requirements only when requirements.txt changed.
