@@ -11,6 +11,7 @@ from api.rest.agencies import (
     ApiClientViewSet,
     ApiKeyViewSet,
     MembershipViewSet,
+    MeViewSet,
     RegionViewSet,
 )
 from api.rest.contacts import (
@@ -74,6 +75,7 @@ urlpatterns = [
     path("media/p/<int:asset_id>/<str:variant>", media_public_file, name="media-public"),
     path("media/s/<str:token>", media_signed_file, name="media-signed"),
     path("api/v1/claims/lookup", ClaimViewSet.as_view({"get": "lookup"}), name="claim-lookup"),
+    path("api/v1/me", MeViewSet.as_view({"get": "retrieve"}), name="me"),
     path("api/v1/search", SearchViewSet.as_view({"get": "list"}), name="search"),
     path("api/v1/verify", VerifyViewSet.as_view({"post": "create"}), name="verify"),
     path(".well-known/jwks.json", jwks, name="jwks"),

@@ -18,6 +18,7 @@ from agencies.filters import (
 )
 from agencies.models import Agency, ApiClient, ApiKey, Membership, Region
 from agencies.regions import region_ancestors
+from agencies.selectors import whoami
 from agencies.services import (
     agency_create,
     agency_update,
@@ -251,7 +252,36 @@ class ApiClientType(DjangoObjectType):
         return self.agency
 
 
+class WhoAmIAgencyType(graphene.ObjectType):
+    class Meta:
+        name = "WhoAmIAgency"
+
+    slug = graphene.String(required=True)
+    name = graphene.String(required=True)
+    roles = graphene.List(graphene.NonNull(graphene.String), description="People only.")
+
+
+class WhoAmIType(graphene.ObjectType):
+    """Who the hub takes the caller for: the first thing to check when it refuses something."""
+
+    class Meta:
+        name = "WhoAmI"
+
+    kind = graphene.String(required=True, description="anonymous, user or system")
+    label = graphene.String(required=True, description="As audit entries name the caller.")
+    platform_admin = graphene.Boolean(required=True)
+    scopes = graphene.List(graphene.NonNull(graphene.String), description="Systems only.")
+    agencies = graphene.List(graphene.NonNull(WhoAmIAgencyType), required=True)
+
+    @staticmethod
+    def of(summary: dict) -> WhoAmIType:
+        return WhoAmIType(
+            **{**summary, "agencies": [WhoAmIAgencyType(**a) for a in summary["agencies"]]}
+        )
+
+
 class Query(graphene.ObjectType):
+    me = graphene.Field(WhoAmIType, required=True, description="Who you are to the hub.")
     region = graphene.Field(RegionType, code=graphene.String(required=True))
     regions = HubConnectionField(RegionType, description="Official region codes.")
     agency = graphene.Field(AgencyType, slug=graphene.String(required=True))
@@ -261,6 +291,9 @@ class Query(graphene.ObjectType):
     api_clients = HubConnectionField(
         ApiClientType, description="Keycloak clients of agency systems you may manage."
     )
+
+    def resolve_me(self, info):
+        return WhoAmIType.of(whoami(principal(info)))
 
     def resolve_region(self, info, code):
         return Region.objects.select_related("parent").filter(code=code).first()

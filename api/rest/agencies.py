@@ -19,6 +19,7 @@ from agencies.filters import (
 )
 from agencies.models import Agency, ApiClient, ApiKey, Membership, Region
 from agencies.regions import region_ancestors
+from agencies.selectors import whoami
 from agencies.services import (
     agency_create,
     agency_update,
@@ -388,3 +389,36 @@ __all__ = [
     "MembershipViewSet",
     "RegionViewSet",
 ]
+
+
+class WhoAmI(serializers.Serializer):
+    kind = serializers.ChoiceField(["anonymous", "user", "system"])
+    label = serializers.CharField(help_text="as audit entries name the caller")
+    platform_admin = serializers.BooleanField()
+    scopes = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="systems only; null for people"
+    )
+    agencies = inline_serializer(
+        "WhoAmIAgency",
+        {
+            "slug": serializers.CharField(),
+            "name": serializers.CharField(),
+            "roles": serializers.ListField(
+                child=serializers.CharField(), allow_null=True, help_text="people only"
+            ),
+        },
+        many=True,
+    )
+
+
+class MeViewSet(ResourceViewSet):
+    """Who the hub takes the caller for: the first thing to check when it refuses something."""
+
+    anonymous_read = True
+
+    @extend_schema(
+        summary="The caller: kind, agencies (roles for people), scopes (for systems)",
+        responses={200: WhoAmI},
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return self.respond(whoami(request.user))

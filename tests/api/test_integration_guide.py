@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 def guide_script() -> str:
     blocks = re.findall(r"^```sh\n(.*?)^```", GUIDE.read_text(), re.MULTILINE | re.DOTALL)
-    assert len(blocks) >= 8, "the guide lost its examples"
+    assert len(blocks) >= 9, "the guide lost its examples"
     return "set -euo pipefail\n" + "\n".join(blocks)
 
 
@@ -87,6 +87,9 @@ def test_every_example_of_the_integration_guide_runs_against_a_live_hub(
     assert run.returncode == 0, f"stdout:\n{run.stdout}\nstderr:\n{run.stderr}"
 
     lines = run.stdout.splitlines()
+    assert lines.pop(0) == (
+        '{"kind":"system","scopes":["content:read","media:write"],"agencies":["bpbd-jatim"]}'
+    )
     # Two pages of agencies: the second one came from following `next`.
     assert lines[0] == (
         '[{"slug":"bpbd-jatim","name":"BPBD Provinsi Jawa Timur"},'
