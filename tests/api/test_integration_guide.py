@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from agencies.contacts.services import contact_create
 from hub.facts import services
 from media_store.models import MediaAsset
 from tests.facts.conftest import claim_data, clarification_data, principal
@@ -28,7 +29,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 def guide_script() -> str:
     blocks = re.findall(r"^```sh\n(.*?)^```", GUIDE.read_text(), re.MULTILINE | re.DOTALL)
-    assert len(blocks) >= 9, "the guide lost its examples"
+    assert len(blocks) >= 10, "the guide lost its examples"
     return "set -euo pipefail\n" + "\n".join(blocks)
 
 
@@ -66,9 +67,14 @@ def test_every_example_of_the_integration_guide_runs_against_a_live_hub(
 ):
     settings.HUB_STORAGE = "local"
     settings.HUB_MEDIA_ROOT = str(tmp_path / "media")
-    agency = make_agency("bpbd-jatim", name="BPBD Provinsi Jawa Timur")
+    agency = make_agency("bpbd-jatim", name="BPBD Provinsi Jawa Timur", region="35")
     make_agency("bmkg", name="Badan Meteorologi, Klimatologi, dan Geofisika")
     key = make_key(agency, "content:read", "media:write")
+    contact_create(  # the province's disaster line, on no office: it serves all of 35
+        principal=principal(make_user(agency, "editor")),
+        agency=agency,
+        data={"channel": "voice", "value": "(031) 8550222", "purpose": "hotline"},
+    )
     clarification = _published_clarification(make_agency, make_user)
     work = tmp_path / "work"
     work.mkdir()
@@ -96,6 +102,8 @@ def test_every_example_of_the_integration_guide_runs_against_a_live_hub(
         '{"slug":"bmkg","name":"Badan Meteorologi, Klimatologi, dan Geofisika"}]'
     )
     assert lines[1] == '["komdigi"]'
+    # A village of Kabupaten Malang with no hotline of its own reaches the province's.
+    assert '{"found_at":"provinsi","numbers":["+62318550222"]}' in lines
     photo, satellite = MediaAsset.objects.filter(agency=agency).order_by("id")
     assert "X-Simpul-Duplicate: true" in lines
     assert f"X-Simpul-Asset: {satellite.pk}" in lines
