@@ -19,7 +19,13 @@ from PIL import Image
 from agencies.contacts.services import contact_create
 from hub.facts import services
 from media_store.models import MediaAsset
-from tests.facts.conftest import claim_data, clarification_data, principal
+from tests.facts.conftest import (
+    advance,
+    bulletin_data,
+    claim_data,
+    clarification_data,
+    principal,
+)
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "integration.md"
 LINK_URL = "https://www.facebook.com/groups/infowarga/posts/8801/?fbclid=abc"
@@ -29,7 +35,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 def guide_script() -> str:
     blocks = re.findall(r"^```sh\n(.*?)^```", GUIDE.read_text(), re.MULTILINE | re.DOTALL)
-    assert len(blocks) >= 10, "the guide lost its examples"
+    assert len(blocks) >= 11, "the guide lost its examples"
     return "set -euo pipefail\n" + "\n".join(blocks)
 
 
@@ -70,8 +76,16 @@ def test_every_example_of_the_integration_guide_runs_against_a_live_hub(
     agency = make_agency("bpbd-jatim", name="BPBD Provinsi Jawa Timur", region="35")
     make_agency("bmkg", name="Badan Meteorologi, Klimatologi, dan Geofisika")
     key = make_key(agency, "content:read", "media:write")
+    settings.HUB_PUBLIC_URL = live_server.url  # links in documents point at this hub
+    editor, verifier = make_user(agency, "editor"), make_user(agency, "verifier")
+    advance(  # a flood warning for Kecamatan Poncokusumo (35.07.07)
+        services.bulletin_create(principal=principal(editor), agency=agency, data=bulletin_data()),
+        "published",
+        principal(editor),
+        principal(verifier),
+    )
     contact_create(  # the province's disaster line, on no office: it serves all of 35
-        principal=principal(make_user(agency, "editor")),
+        principal=principal(editor),
         agency=agency,
         data={"channel": "voice", "value": "(031) 8550222", "purpose": "hotline"},
     )
@@ -102,6 +116,8 @@ def test_every_example_of_the_integration_guide_runs_against_a_live_hub(
         '{"slug":"bmkg","name":"Badan Meteorologi, Klimatologi, dan Geofisika"}]'
     )
     assert lines[1] == '["komdigi"]'
+    # The warning for the district reaches a village in it.
+    assert '{"event":"banjir","urgency":"Immediate","severity":"Severe"}' in lines
     # A village of Kabupaten Malang with no hotline of its own reaches the province's.
     assert '{"found_at":"provinsi","numbers":["+62318550222"]}' in lines
     photo, satellite = MediaAsset.objects.filter(agency=agency).order_by("id")
