@@ -64,13 +64,27 @@ class Usage:
     def available_bytes(self) -> int | None:
         return None if self.quota_bytes is None else max(0, self.quota_bytes - self.used_bytes)
 
+    def as_dict(self) -> dict:
+        """What REST answers and GraphQL's ``MediaUsage`` carries."""
+        return {
+            "agency": self.agency.slug,
+            "used_bytes": self.used_bytes,
+            "quota_bytes": self.quota_bytes,
+            "available_bytes": self.available_bytes,
+        }
+
+
+def media_quota() -> int | None:
+    """Bytes each agency may keep (``HUB_MEDIA_QUOTA_BYTES``); None when there is no quota."""
+    quota = settings.HUB_MEDIA_QUOTA_BYTES
+    return quota if quota > 0 else None
+
 
 def media_usage(principal: Principal, agency: Agency) -> Usage:
     """An agency's quota and what it uses, for the agency's own people and systems."""
     if not policy.may(principal, policy.VIEW, MediaAsset, agency.pk):
         raise PermissionDenied()
-    quota = settings.HUB_MEDIA_QUOTA_BYTES
-    return Usage(agency, agency_usage(agency.pk), quota if quota > 0 else None)
+    return Usage(agency, agency_usage(agency.pk), media_quota())
 
 
 def collection_list(principal: Principal) -> QuerySet:

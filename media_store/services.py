@@ -56,7 +56,7 @@ from media_store.models import (
     MediaUpload,
     Rendition,
 )
-from media_store.selectors import agency_usage, upload_get
+from media_store.selectors import agency_usage, media_quota, upload_get
 from media_store.storage import (
     ObjectMissing,
     Storage,
@@ -521,8 +521,8 @@ def quota_exceeded(quota: int, used: int) -> PayloadTooLarge:
 
 
 def _check_quota(used: int, incoming: int) -> None:
-    quota = settings.HUB_MEDIA_QUOTA_BYTES
-    if quota > 0 and used + incoming > quota:
+    quota = media_quota()
+    if quota is not None and used + incoming > quota:
         raise quota_exceeded(quota, used)
 
 

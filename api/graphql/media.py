@@ -198,15 +198,6 @@ class MediaUsageType(graphene.ObjectType):
     quota_bytes = graphene.BigInt(description="null: no quota.")
     available_bytes = graphene.BigInt()
 
-    @staticmethod
-    def of(usage: selectors.Usage) -> MediaUsageType:
-        return MediaUsageType(
-            agency=usage.agency.slug,
-            used_bytes=usage.used_bytes,
-            quota_bytes=usage.quota_bytes,
-            available_bytes=usage.available_bytes,
-        )
-
 
 class Query(graphene.ObjectType):
     media_asset = graphene.Field(
@@ -238,7 +229,8 @@ class Query(graphene.ObjectType):
 
     def resolve_media_usage(self, info, agency=None):
         who = principal(info)
-        return MediaUsageType.of(selectors.media_usage(who, services.upload_agency(who, agency)))
+        usage = selectors.media_usage(who, services.upload_agency(who, agency))
+        return MediaUsageType(**usage.as_dict())
 
 
 def _asset(info, asset_id) -> MediaAsset:

@@ -563,16 +563,7 @@ class MediaAssetViewSet(ResourceViewSet):
         usage = selectors.media_usage(
             request.user, services.upload_agency(request.user, request.GET.get("agency"))
         )
-        return self.respond(usage_body(usage))
-
-
-def usage_body(usage: selectors.Usage) -> dict[str, Any]:
-    return {
-        "agency": usage.agency.slug,
-        "used_bytes": usage.used_bytes,
-        "quota_bytes": usage.quota_bytes,
-        "available_bytes": usage.available_bytes,
-    }
+        return self.respond(usage.as_dict())
 
 
 class MediaLookupAliasViewSet(MediaAssetViewSet):
