@@ -73,8 +73,7 @@ def _unreachable(exc: Exception) -> bool:
     Connecting failed (no SQLSTATE), the connection broke (class 08), or the
     server is shutting down or starting up (57P0x): a restart or a failover.
     """
-    cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
-    state = getattr(cause, "sqlstate", None)
+    state = _sqlstate(exc)
     return state is None or state.startswith("08") or state in _SERVER_GOING
 
 
@@ -83,8 +82,16 @@ _ROLLED_BACK_FOR_ANOTHER = {"40001", "40P01"}  # serialization failure, deadlock
 
 
 def _rolled_back_for_another(exc: Exception) -> bool:
+    return _sqlstate(exc) in _ROLLED_BACK_FOR_ANOTHER
+
+
+def _sqlstate(exc: Exception) -> str | None:
     cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
-    return getattr(cause, "sqlstate", None) in _ROLLED_BACK_FOR_ANOTHER
+    return getattr(cause, "sqlstate", None)
+
+
+# The waits a web request or a job may spend on the database (hub.db.bound_waits).
+_LOCK_NOT_AVAILABLE, _QUERY_CANCELED = "55P03", "57014"
 
 
 def to_hub_error(exc: Exception) -> errors.HubError | None:
@@ -146,6 +153,32 @@ def to_hub_error(exc: Exception) -> errors.HubError | None:
             code="write_conflict",
             headers={"Retry-After": "1"},
         )
+    if isinstance(exc, OperationalError | psycopg.OperationalError):
+        state = _sqlstate(exc)
+        if state == _LOCK_NOT_AVAILABLE:
+            # Another transaction held what this one needed for longer than
+            # HUB_DB_LOCK_TIMEOUT; nothing of this request was kept.
+            log.warning("gave up waiting for a lock: %s", exc)
+            return errors.ServiceUnavailable(
+                "Data yang diperlukan sedang dikunci oleh perubahan lain yang lama selesai. "
+                "Tidak ada perubahan yang disimpan; coba lagi sebentar lagi.",
+                "The data this request needs is locked by another change that is taking "
+                "long. No change was saved; try again shortly.",
+                code="database_busy",
+                headers={"Retry-After": "2"},
+            )
+        if state == _QUERY_CANCELED:
+            # One statement ran past HUB_DB_STATEMENT_TIMEOUT (or an operator
+            # cancelled it); the request's transaction rolled back.
+            log.warning("statement cancelled: %s", exc)
+            return errors.ServiceUnavailable(
+                "Basis data tidak selesai menjawab dalam batas waktu. Tidak ada perubahan yang "
+                "disimpan; persempit permintaan atau coba lagi nanti.",
+                "The database did not answer within its time limit. No change was saved; "
+                "narrow the request or try again later.",
+                code="database_timeout",
+                headers={"Retry-After": "5"},
+            )
     if isinstance(exc, IntegrityError):
         # A constraint a concurrent request made true between this request's
         # checks and its commit (a row it refers to deleted, the same unique

@@ -104,6 +104,46 @@ def django_database(url: str) -> dict:
     }
 
 
+def bound_waits() -> None:
+    """Bound how long this process's requests and jobs may wait on the database.
+
+    From now on every connection this process opens starts with
+    ``statement_timeout`` (``HUB_DB_STATEMENT_TIMEOUT``) and ``lock_timeout``
+    (``HUB_DB_LOCK_TIMEOUT``) as connection options: no round trip per request.
+    A request stuck behind another transaction's lock then answers 503
+    ``database_busy`` after seconds, instead of holding a web thread until the
+    server kills its worker with every request on it. ``serve`` and ``worker``
+    call this before they connect; operator commands (``migrate``,
+    ``load-regions``, ``audit-verify``, ``media-scrub``) stay unbounded, as they
+    may rightly run one long statement over a whole table. With a pooler that
+    refuses startup options, set both to 0 (the hub then sends none) and set
+    them on the database role instead (``ALTER ROLE … SET lock_timeout = '10s'``).
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    limits = {
+        "statement_timeout": settings.HUB_DB_STATEMENT_TIMEOUT,
+        "lock_timeout": settings.HUB_DB_LOCK_TIMEOUT,
+    }
+    for alias in connections:
+        connections[alias].close()
+        options = connections.settings[alias].setdefault("OPTIONS", {})
+        options["options"] = wait_options(options.get("options", ""), limits)
+
+
+def wait_options(options: str, limits: dict[str, float]) -> str:
+    """libpq ``options`` with each limit (seconds) added as ``-c name=ms``.
+
+    A limit of 0 adds nothing: the server's (or the role's) own setting applies.
+    """
+    given = [options.strip()] if options.strip() else []
+    return " ".join(
+        given
+        + [f"-c {name}={round(seconds * 1000)}" for name, seconds in limits.items() if seconds]
+    )
+
+
 def _prepare_threshold(value: str) -> int | None:
     """After how many runs on a connection a repeated read is prepared on the server.
 

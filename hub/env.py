@@ -34,6 +34,13 @@ def _to_int(name: str, raw: str) -> int:
         raise ConfigurationError(f"{name}={raw!r} is not an integer") from None
 
 
+def _to_float(name: str, raw: str) -> float:
+    try:
+        return float(raw.strip())
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not a number") from None
+
+
 def _to_list(name: str, raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
@@ -41,6 +48,7 @@ def _to_list(name: str, raw: str) -> list[str]:
 _CASTS: dict[type | str, Callable[[str, str], Any]] = {
     bool: _to_bool,
     int: _to_int,
+    float: _to_float,
     list: _to_list,
     str: lambda name, raw: raw,
 }

@@ -98,6 +98,14 @@ TEMPLATES = [
 
 DATABASES = {"default": django_database(database_url())}
 DATABASES["default"]["TEST"] = {"NAME": env("HUB_TEST_DB_NAME", "test_simpul")}
+# How long a request or a job may wait on one statement, and on a lock (s; 0: the
+# database role's own setting).
+# Applied by `serve` and `worker` (hub.db.bound_waits), not by operator commands.
+HUB_DB_STATEMENT_TIMEOUT = env("HUB_DB_STATEMENT_TIMEOUT", 30.0, float)
+HUB_DB_LOCK_TIMEOUT = env("HUB_DB_LOCK_TIMEOUT", 10.0, float)
+for _name in ("HUB_DB_STATEMENT_TIMEOUT", "HUB_DB_LOCK_TIMEOUT"):
+    if not 0 <= globals()[_name] < 86400:
+        raise ConfigurationError(f"{_name} must be between 0 and 86400 seconds")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = env(

@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from hub.db import bound_waits
+
 log = logging.getLogger(__name__)
 
 
@@ -107,6 +109,7 @@ class Command(BaseCommand):
         if not no_worker:
             worker = subprocess.Popen([sys.executable, "-m", "hub", "worker"])
         connections.close_all()
+        bound_waits()  # for every web worker forked from here
         self.stdout.write(f"Simpul is serving on http://{host}:{port}/ (Ctrl-C stops it)")
         self.stdout.flush()
         try:

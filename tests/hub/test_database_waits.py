@@ -1,0 +1,201 @@
+"""How long a request may wait on the database: bounded in `serve`, answered 503, never a hang.
+
+A served hub (``python -m hub serve``, gunicorn as in production) against the
+test database; the test holds a table lock the request needs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from hub.db import wait_options
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_wait_options_keep_what_the_url_gave_and_count_milliseconds():
+    limits = {"statement_timeout": 30, "lock_timeout": 0.25}
+    assert wait_options("", limits) == "-c statement_timeout=30000 -c lock_timeout=250"
+    # 0 sends nothing: the role's or the server's own setting applies.
+    assert wait_options(" -c search_path=hub ", {"lock_timeout": 0}) == "-c search_path=hub"
+
+
+def _environment(tmp_path, **settings: str) -> dict:
+    params = connection.get_connection_params()
+    url = f"postgresql://{params.get('user')}@/{params['dbname']}?host={params.get('host') or ''}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "DATABASE_URL"))}
+    return {**env, "DATABASE_URL": url, "HUB_DATA_DIR": str(tmp_path), **settings}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """served(**settings) -> base URL of `hub serve --no-worker` with those settings."""
+    processes = []
+
+    def start(**settings: str) -> str:
+        port = _free_port()
+        env = _environment(tmp_path, HUB_PORT=str(port), HUB_WEB_WORKERS="1", **settings)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub", "serve", "--no-worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"hub serve exited: {process.stderr.read().decode()}")
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
+                return base
+            except OSError:
+                time.sleep(0.3)
+        pytest.fail("hub serve did not answer within 90 s")
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _get(url: str, **headers: str) -> tuple[int, dict, dict]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, dict(refused.headers), json.loads(refused.read())
+
+
+def _graphql(base: str) -> tuple[int, dict, dict]:
+    body = json.dumps({"query": "{ regions(first: 1) { edges { node { code } } } }"}).encode()
+    request = urllib.request.Request(
+        f"{base}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, dict(refused.headers), json.loads(refused.read())
+
+
+def _regions_locked():
+    """Hold the regions table as a migration rewriting it would: every reader waits."""
+    atomic = transaction.atomic()
+    atomic.__enter__()
+    with connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE agencies_region IN ACCESS EXCLUSIVE MODE")
+    return atomic
+
+
+def _busy(status, headers, body, code):
+    assert status == 503, body
+    assert headers["Content-Type"] == "application/problem+json"
+    assert body["code"] == code
+    assert int(headers["Retry-After"]) > 0
+
+
+def test_a_request_behind_a_held_lock_answers_503_database_busy(served):
+    base = served(HUB_DB_LOCK_TIMEOUT="1")
+    status, _, before = _get(f"{base}/api/v1/regions/?limit=2")
+    assert status == 200
+    holder = _regions_locked()
+    try:
+        started = time.monotonic()
+        _busy(*_get(f"{base}/api/v1/regions/?limit=2"), "database_busy")
+        # Not the server's 120 s worker timeout: the wait ended at the lock limit.
+        assert time.monotonic() - started < 60
+        # GraphQL: the whole answer is 503, the field's error names the code.
+        status, headers, body = _graphql(base)
+        assert status == 503 and int(headers["Retry-After"]) > 0
+        assert body["errors"][0]["extensions"]["code"] == "database_busy"
+        assert (
+            "locked by another change"
+            in _get(f"{base}/api/v1/regions/?limit=3", **{"Accept-Language": "en"})[2]["detail"]
+        )
+    finally:
+        holder.__exit__(None, None, None)
+    # The lock gone, the same worker answers again.
+    assert _get(f"{base}/api/v1/regions/?limit=2")[::2] == (200, before)
+
+
+def test_a_statement_past_its_time_limit_answers_503_database_timeout(served):
+    base = served(HUB_DB_LOCK_TIMEOUT="0", HUB_DB_STATEMENT_TIMEOUT="1")
+    holder = _regions_locked()
+    try:
+        _busy(*_get(f"{base}/api/v1/regions/?limit=2"), "database_timeout")
+    finally:
+        holder.__exit__(None, None, None)
+    assert _get(f"{base}/api/v1/regions/?limit=2")[0] == 200
+
+
+def _show_in(code: str, **settings: str) -> list[str]:
+    script = (
+        "from django.db import connection\n"
+        f"{code}\n"
+        "with connection.cursor() as c:\n"
+        "    print(*[c.execute(f'SHOW {n}').fetchone()[0]"
+        " for n in ('statement_timeout', 'lock_timeout')])\n"
+    )
+    env = _environment(Path(os.environ.get("TMPDIR", "/tmp")), **settings)
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-1].split()
+
+
+def test_serving_processes_are_bounded_and_operator_commands_are_not():
+    # What `serve` and `worker` call before they connect.
+    assert _show_in("from hub.db import bound_waits; bound_waits()") == ["30s", "10s"]
+    assert _show_in(
+        "from hub.db import bound_waits; bound_waits()",
+        HUB_DB_STATEMENT_TIMEOUT="2.5",
+        HUB_DB_LOCK_TIMEOUT="0",
+    ) == ["2500ms", "0"]
+    # migrate, load-regions, audit-verify, media-scrub: one statement may rightly run long.
+    assert _show_in("pass") == ["0", "0"]
+
+
+def test_a_limit_that_is_not_a_number_stops_start_up_with_one_line(tmp_path):
+    env = _environment(tmp_path, HUB_DB_LOCK_TIMEOUT="ten")
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip() == "error: HUB_DB_LOCK_TIMEOUT='ten' is not a number"
+    env = _environment(tmp_path, HUB_DB_STATEMENT_TIMEOUT="-1")
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert "HUB_DB_STATEMENT_TIMEOUT must be between 0 and 86400 seconds" in result.stderr
