@@ -6,13 +6,14 @@ STAMP := $(VENV)/.requirements.sha256
 
 .PHONY: run test lint bench venv schema clean system-deps
 
-# Debian tools the media pipeline runs (video posters, PDF pages) and the ones the
-# integration guide's examples use (docs/integration.md, run by the tests).
-SYSTEM_TOOLS := ffprobe ffmpeg pdftoppm pdfinfo rsvg-convert curl jq openssl
+# Debian tools the media pipeline runs (video posters, PDF pages), the ones the
+# integration guide's examples use (docs/integration.md, run by the tests) and
+# the reverse proxy the shipped configuration is tested with (deploy/nginx/).
+SYSTEM_TOOLS := ffprobe ffmpeg pdftoppm pdfinfo rsvg-convert curl jq openssl nginx
 system-deps:
 	@for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils librsvg2-bin curl jq openssl; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils librsvg2-bin curl jq openssl nginx; \
 	fi
 
 # (Re)install requirements only when requirements.txt changed.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from corsheaders.defaults import default_headers as cors_default_headers
 
+from hub import forwarded
 from hub.db import data_dir, database_url, django_database
 from hub.env import ConfigurationError, env
 
@@ -27,6 +28,11 @@ HUB_BIND = env("HUB_BIND", "127.0.0.1")
 HUB_WEB_WORKERS = env("HUB_WEB_WORKERS", 3, int)
 HUB_WEB_THREADS = env("HUB_WEB_THREADS", 4, int)
 HUB_PUBLIC_URL = env("HUB_PUBLIC_URL", f"http://127.0.0.1:{HUB_PORT}")
+# Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For / -Proto count (hub.forwarded).
+try:
+    HUB_TRUSTED_PROXIES = forwarded.networks(env("HUB_TRUSTED_PROXIES", [], list))
+except ValueError as exc:
+    raise ConfigurationError(f"HUB_TRUSTED_PROXIES: {exc}") from None
 
 if PRODUCTION:
     if DEBUG:

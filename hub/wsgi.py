@@ -1,4 +1,8 @@
-"""WSGI entry point for any production server: Django behind the read lane (api.lane)."""
+"""WSGI entry point for any production server: Django behind the read lane (api.lane).
+
+Outermost, what trusted reverse proxies forward (hub.forwarded), so everything
+inside sees the caller's own address and scheme.
+"""
 
 import os
 
@@ -7,6 +11,10 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 django_application = get_wsgi_application()
 
-from api.lane import ReadLane  # noqa: E402 (needs the apps loaded above)
+from django.conf import settings  # noqa: E402
 
-application = ReadLane(django_application)
+from api.lane import ReadLane  # noqa: E402 (needs the apps loaded above)
+from hub.forwarded import TrustedProxies  # noqa: E402
+
+lane = ReadLane(django_application)
+application = TrustedProxies(lane, settings.HUB_TRUSTED_PROXIES)

@@ -170,3 +170,16 @@ class Api:
 def api():
     """api(user=...) / api(key=...) / api() for anonymous."""
     return Api
+
+
+@pytest.fixture
+def served(tmp_path):
+    """served(**settings) -> base URL of `hub serve` (gunicorn) on the test database.
+
+    Needs ``django_db(transaction=True)``: the served hub reads committed rows.
+    """
+    from tests.support.served import ServedHubs
+
+    hubs = ServedHubs(tmp_path / "served")
+    yield hubs.start
+    hubs.stop_all()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,8 +19,7 @@ import pytest
 from django.db import connection, transaction
 
 from hub.db import wait_options
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.served import ROOT, hub_environment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,56 +29,6 @@ def test_wait_options_keep_what_the_url_gave_and_count_milliseconds():
     assert wait_options("", limits) == "-c statement_timeout=30000 -c lock_timeout=250"
     # 0 sends nothing: the role's or the server's own setting applies.
     assert wait_options(" -c search_path=hub ", {"lock_timeout": 0}) == "-c search_path=hub"
-
-
-def _environment(tmp_path, **settings: str) -> dict:
-    params = connection.get_connection_params()
-    url = f"postgresql://{params.get('user')}@/{params['dbname']}?host={params.get('host') or ''}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "DATABASE_URL"))}
-    return {**env, "DATABASE_URL": url, "HUB_DATA_DIR": str(tmp_path), **settings}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def served(tmp_path):
-    """served(**settings) -> base URL of `hub serve --no-worker` with those settings."""
-    processes = []
-
-    def start(**settings: str) -> str:
-        port = _free_port()
-        env = _environment(tmp_path, HUB_PORT=str(port), HUB_WEB_WORKERS="1", **settings)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hub", "serve", "--no-worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        processes.append(process)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"hub serve exited: {process.stderr.read().decode()}")
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-                return base
-            except OSError:
-                time.sleep(0.3)
-        pytest.fail("hub serve did not answer within 90 s")
-
-    yield start
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _get(url: str, **headers: str) -> tuple[int, dict, dict]:
@@ -162,7 +110,7 @@ def _show_in(code: str, **settings: str) -> list[str]:
         "    print(*[c.execute(f'SHOW {n}').fetchone()[0]"
         " for n in ('statement_timeout', 'lock_timeout')])\n"
     )
-    env = _environment(Path(os.environ.get("TMPDIR", "/tmp")), **settings)
+    env = hub_environment(Path(os.environ.get("TMPDIR", "/tmp")), **settings)
     result = subprocess.run(
         [sys.executable, "-m", "hub", "shell", "-c", script],
         cwd=ROOT,
@@ -188,13 +136,13 @@ def test_serving_processes_are_bounded_and_operator_commands_are_not():
 
 
 def test_a_limit_that_is_not_a_number_stops_start_up_with_one_line(tmp_path):
-    env = _environment(tmp_path, HUB_DB_LOCK_TIMEOUT="ten")
+    env = hub_environment(tmp_path, HUB_DB_LOCK_TIMEOUT="ten")
     result = subprocess.run(
         [sys.executable, "-m", "hub", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0
     assert result.stderr.strip() == "error: HUB_DB_LOCK_TIMEOUT='ten' is not a number"
-    env = _environment(tmp_path, HUB_DB_STATEMENT_TIMEOUT="-1")
+    env = hub_environment(tmp_path, HUB_DB_STATEMENT_TIMEOUT="-1")
     result = subprocess.run(
         [sys.executable, "-m", "hub", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )

@@ -34,13 +34,13 @@ class Answer:
 class WsgiCaller:
     def __init__(self, monkeypatch):
         self.full_cycles = 0
-        django_application = hub.wsgi.application.application
+        django_application = hub.wsgi.lane.application
 
         def counted(environ, start_response):
             self.full_cycles += 1
             return django_application(environ, start_response)
 
-        monkeypatch.setattr(hub.wsgi.application, "application", counted)
+        monkeypatch.setattr(hub.wsgi.lane, "application", counted)
 
     def get(self, path: str, **headers: str) -> Answer:
         """GET `path`; headers as WSGI names (``HTTP_AUTHORIZATION="Bearer …"``)."""

@@ -70,6 +70,8 @@ def gunicorn_options(host: str, port: int) -> dict:
         "graceful_timeout": 10,
         "timeout": 120,
         "keepalive": 5,
+        # What proxies forward is applied by the hub itself, for HUB_TRUSTED_PROXIES only.
+        "forwarded_allow_ips": "",
         "accesslog": "-" if settings.DEBUG else None,
         "errorlog": "-",
         "loglevel": "warning",

@@ -1,0 +1,257 @@
+"""The shipped nginx configuration in front of `hub serve`: TLS, streaming, the caller's address.
+
+A real nginx (Debian's package) renders ``deploy/nginx/simpul.conf.template``
+as an operator would, terminates TLS with a certificate made for the test and
+proxies to a served hub on the test database. Callers connect from distinct
+loopback addresses (127.0.0.2, 127.0.0.3), so the hub must tell them apart
+through the proxy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import ssl
+import struct
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from hub.models import AuditEntry
+from media_store.models import MediaAsset
+from tests.support.served import ROOT, free_port
+
+TEMPLATE = ROOT / "deploy" / "nginx" / "simpul.conf.template"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WRONG_KEY = "smpl_wrong_key_000000000000"
+
+
+def _render(template: str, values: dict[str, str]) -> str:
+    """What ``envsubst '$SIMPUL_…'`` does: only the named variables, nginx's own left alone."""
+    rendered = re.sub(r"\$\{(SIMPUL_[A-Z_]+)\}", lambda m: values[m.group(1)], template)
+    assert "${" not in rendered
+    return rendered
+
+
+def _certificate(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "hub.crt", directory / "hub.key"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+class Nginx:
+    def __init__(self, directory: Path, upstream: str):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.cert, key = _certificate(directory)
+        self.port = free_port()
+        site = _render(
+            TEMPLATE.read_text(),
+            {
+                "SIMPUL_LISTEN": f"127.0.0.1:{self.port} ssl",
+                "SIMPUL_SERVER_NAME": "127.0.0.1",
+                "SIMPUL_TLS_CERTIFICATE": str(self.cert),
+                "SIMPUL_TLS_CERTIFICATE_KEY": str(key),
+                "SIMPUL_UPSTREAM": upstream,
+            },
+        )
+        (directory / "simpul.conf").write_text(site)
+        temp = "".join(
+            f"{kind}_temp_path {directory / kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        # As root, nginx's workers would switch to a user that cannot read this directory.
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        (directory / "nginx.conf").write_text(
+            f"{user}worker_processes 1;\npid {directory / 'nginx.pid'};\n"
+            f"error_log {directory / 'error.log'} warn;\n"
+            "events { worker_connections 64; }\n"
+            f"http {{\naccess_log off;\n{temp}include {directory / 'simpul.conf'};\n}}\n"
+        )
+        self.process = subprocess.Popen(
+            [
+                shutil.which("nginx") or "/usr/sbin/nginx",
+                "-p", str(directory), "-c", str(directory / "nginx.conf"), "-g", "daemon off;",
+            ],
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("nginx did not listen within 20 s")
+
+    @property
+    def base(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def request(
+        self, method: str, path: str, *, source: str = "127.0.0.2", body=None, headers=None
+    ) -> tuple[int, dict, bytes]:
+        """One request over TLS (the test's certificate verified) from loopback address `source`."""
+        context = ssl.create_default_context(cafile=str(self.cert))
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", self.port, context=context, source_address=(source, 0), timeout=120
+        )
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.fixture
+def proxy(tmp_path):
+    """proxy(upstream_base_url) -> a running nginx in front of it."""
+    started = []
+
+    def start(upstream: str) -> Nginx:
+        nginx = Nginx(tmp_path / f"nginx-{len(started)}", upstream.removeprefix("http://"))
+        started.append(nginx)
+        return nginx
+
+    yield start
+    for nginx in started:
+        nginx.stop()
+
+
+def _problem(status, headers, body, expected_status, code):
+    assert status == expected_status, body
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body)["code"] == code
+
+
+def test_links_and_locations_behind_the_proxy_are_its_https_ones(
+    served, proxy, make_agency, make_key
+):
+    nginx = proxy(served(HUB_TRUSTED_PROXIES="127.0.0.1"))
+    key = make_key(make_agency("bpbd-jatim"), "content:read", "media:write")
+    status, headers, _ = nginx.request(
+        "POST",
+        "/api/v1/media/uploads/",
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": "1024",
+            "Upload-Metadata": "filename ZGF0YS5iaW4=",
+        },
+    )
+    assert status == 201
+    assert headers["Location"].startswith(f"{nginx.base}/api/v1/media/uploads/")
+    status, _, feed = nginx.request("GET", "/feeds/clarifications.atom")
+    assert status == 200
+    assert f'href="{nginx.base}/feeds/clarifications.atom"'.encode() in feed
+
+
+def test_the_hub_tells_callers_apart_through_the_proxy(served, proxy):
+    nginx = proxy(served(HUB_TRUSTED_PROXIES="127.0.0.1", HUB_AUTH_FAILURE_LIMIT="3"))
+    wrong = {"Authorization": f"Bearer {WRONG_KEY}", "X-Forwarded-For": "203.0.113.7"}
+    for _ in range(3):
+        _problem(*nginx.request("GET", "/api/v1/me", headers=wrong), 401, "invalid_api_key")
+    # 127.0.0.2 used up its failures; claiming another address does not reset them.
+    _problem(*nginx.request("GET", "/api/v1/me", headers=wrong), 429, "rate_limited")
+    # Another caller behind the same proxy still gets its own answer.
+    _problem(
+        *nginx.request("GET", "/api/v1/me", source="127.0.0.3", headers=wrong),
+        401,
+        "invalid_api_key",
+    )
+    failures = AuditEntry.objects.filter(action="auth.failure").values_list("ip", flat=True)
+    assert sorted(set(failures)) == ["127.0.0.2", "127.0.0.3"]
+
+
+def test_without_trusting_the_proxy_every_caller_is_the_proxy(served, proxy):
+    nginx = proxy(served(HUB_AUTH_FAILURE_LIMIT="3"))
+    wrong = {"Authorization": f"Bearer {WRONG_KEY}"}
+    for _ in range(3):
+        nginx.request("GET", "/api/v1/me", headers=wrong)
+    # What the setting is for: one caller's failures lock every other caller out.
+    _problem(
+        *nginx.request("GET", "/api/v1/me", source="127.0.0.3", headers=wrong), 429, "rate_limited"
+    )
+    assert set(AuditEntry.objects.filter(action="auth.failure").values_list("ip", flat=True)) == {
+        "127.0.0.1"
+    }
+
+
+def _wav_header(samples_bytes: int) -> bytes:
+    """A RIFF/WAVE header for 16-bit mono PCM at 48 kHz followed by `samples_bytes` of samples."""
+    fmt = struct.pack("<HHIIHH", 1, 1, 48000, 96000, 2, 16)
+    return (
+        b"RIFF" + struct.pack("<I", 36 + samples_bytes) + b"WAVE"
+        + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+        + b"data" + struct.pack("<I", samples_bytes)
+    )  # fmt: skip
+
+
+def test_a_large_upload_streams_through_the_proxy(served, proxy, make_agency, make_key):
+    nginx = proxy(served(HUB_TRUSTED_PROXIES="127.0.0.1"))
+    key = make_key(make_agency("bpbd-jatim"), "media:write")
+    block = hashlib.sha512(b"sirene").digest() * 1024  # 64 KiB of samples
+    pieces = 768  # 48 MiB
+    wav_head = _wav_header(len(block) * pieces)
+    digest = hashlib.sha256(wav_head)
+    for _ in range(pieces):
+        digest.update(block)
+    boundary = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="sirene.wav"'
+        "\r\nContent-Type: application/octet-stream\r\n\r\n"
+    ).encode() + wav_head
+    tail = f"\r\n--{boundary}--\r\n".encode()
+
+    def body():
+        yield head
+        for _ in range(pieces):
+            yield block
+        yield tail
+
+    status, _, answer = nginx.request(
+        "POST",
+        "/api/v1/media/",
+        body=body(),
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(len(head) + len(block) * pieces + len(tail)),
+        },
+    )
+    assert status == 201, answer
+    asset = MediaAsset.objects.get(pk=json.loads(answer)["id"])
+    assert (asset.mime, asset.size) == ("audio/wav", len(wav_head) + len(block) * pieces)
+    assert asset.sha256 == digest.hexdigest()
+
+
+def test_the_hub_down_still_answers_problem_json_through_the_proxy(proxy):
+    nginx = proxy(f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    status, headers, body = nginx.request("GET", "/api/v1/regions/")
+    _problem(status, headers, body, 503, "hub_unavailable")
+    assert int(headers["Retry-After"]) > 0

@@ -1,0 +1,75 @@
+"""The hub served as in production (``python -m hub serve``, gunicorn) on the test database.
+
+The test's committed rows (``django_db(transaction=True)``) are what the served
+hub reads. Tests get it through the ``served`` fixture (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def hub_environment(data_dir: Path, **settings: str) -> dict:
+    """The environment of a hub process on the test database: only `settings` of the HUB_ ones."""
+    params = connection.get_connection_params()
+    url = f"postgresql://{params.get('user')}@/{params['dbname']}?host={params.get('host') or ''}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "DATABASE_URL"))}
+    return {**env, "DATABASE_URL": url, "HUB_DATA_DIR": str(data_dir), **settings}
+
+
+class ServedHubs:
+    """Hubs started by one test; every one is stopped when it ends."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, **settings: str) -> str:
+        """Serve (one web worker, no job worker) with `settings`; its base URL once it answers."""
+        port = free_port()
+        env = hub_environment(self.data_dir, HUB_PORT=str(port), HUB_WEB_WORKERS="1", **settings)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub", "serve", "--no-worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"hub serve exited: {process.stderr.read().decode()}")
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
+                return base
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("hub serve did not answer within 90 s")
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
