@@ -41,12 +41,16 @@ def request_id(meta: dict) -> str:
 
 
 def begin(request, principal: Any = None) -> contextvars.Token:
-    """Enter a request's context (undo with :func:`end`); returns what ``end`` takes."""
-    return _current.set(
-        RequestContext(
-            request_id=request_id(request.META), ip=client_ip(request), principal=principal
-        )
+    """Enter a request's context (undo with :func:`end`); returns what ``end`` takes.
+
+    The context also stays in the WSGI environ (``hub.context``), where the
+    access log (hub.access_log) reads it once the answer is ready.
+    """
+    context = RequestContext(
+        request_id=request_id(request.META), ip=client_ip(request), principal=principal
     )
+    request.META["hub.context"] = context
+    return _current.set(context)
 
 
 def end(token: contextvars.Token) -> None:
@@ -54,7 +58,7 @@ def end(token: contextvars.Token) -> None:
 
 
 def client_ip(request) -> str | None:
-    """The caller's address. Behind a proxy the proxy must set REMOTE_ADDR correctly."""
+    """The caller's address (behind a trusted proxy, as hub.forwarded found it)."""
     return request.META.get("REMOTE_ADDR") or None
 
 

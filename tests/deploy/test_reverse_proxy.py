@@ -172,7 +172,8 @@ def test_links_and_locations_behind_the_proxy_are_its_https_ones(
 
 
 def test_the_hub_tells_callers_apart_through_the_proxy(served, proxy):
-    nginx = proxy(served(HUB_TRUSTED_PROXIES="127.0.0.1", HUB_AUTH_FAILURE_LIMIT="3"))
+    base = served(HUB_TRUSTED_PROXIES="127.0.0.1", HUB_AUTH_FAILURE_LIMIT="3")
+    nginx = proxy(base)
     wrong = {"Authorization": f"Bearer {WRONG_KEY}", "X-Forwarded-For": "203.0.113.7"}
     for _ in range(3):
         _problem(*nginx.request("GET", "/api/v1/me", headers=wrong), 401, "invalid_api_key")
@@ -186,6 +187,16 @@ def test_the_hub_tells_callers_apart_through_the_proxy(served, proxy):
     )
     failures = AuditEntry.objects.filter(action="auth.failure").values_list("ip", flat=True)
     assert sorted(set(failures)) == ["127.0.0.2", "127.0.0.3"]
+    # The access log too names each caller, with the request id it was answered.
+    status, headers, _ = nginx.request(
+        "GET", "/api/v1/me", source="127.0.0.3", headers={"X-Request-ID": "laporan-42"}
+    )
+    assert (status, headers["X-Request-ID"]) == (200, "laporan-42")
+    log = served.log(base)
+    assert log.count("GET /api/v1/me 401 ") == 4 and log.count("GET /api/v1/me 429 ") == 1
+    assert re.search(r"GET /api/v1/me 200 \S+ ip=127\.0\.0\.3 caller=anonymous rid=laporan-42", log)
+    assert not re.search(r"/api/v1/me .* ip=127\.0\.0\.1 ", log)  # never the proxy
+    assert WRONG_KEY not in log
 
 
 def test_without_trusting_the_proxy_every_caller_is_the_proxy(served, proxy):

@@ -41,28 +41,42 @@ class ServedHubs:
         self.processes: list[subprocess.Popen] = []
 
     def start(self, **settings: str) -> str:
-        """Serve (one web worker, no job worker) with `settings`; its base URL once it answers."""
+        """Serve (one web worker, no job worker) with `settings`; its base URL once it answers.
+
+        What the hub logs goes to ``log(base)``.
+        """
         port = free_port()
         env = hub_environment(self.data_dir, HUB_PORT=str(port), HUB_WEB_WORKERS="1", **settings)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hub", "serve", "--no-worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        self.processes.append(process)
         base = f"http://127.0.0.1:{port}"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self._log_path(base).open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "hub", "serve", "--no-worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        self.processes.append(process)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"hub serve exited: {process.stderr.read().decode()}")
+                raise RuntimeError(f"hub serve exited: {self.log(base)}")
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
                 return base
             except OSError:
                 time.sleep(0.3)
         raise RuntimeError("hub serve did not answer within 90 s")
+
+    __call__ = start
+
+    def _log_path(self, base: str) -> Path:
+        return self.data_dir / f"hub-{base.rsplit(':', 1)[1]}.log"
+
+    def log(self, base: str) -> str:
+        """What the hub served at `base` has logged so far (stderr)."""
+        return self._log_path(base).read_text(errors="replace")
 
     def stop_all(self) -> None:
         for process in self.processes:

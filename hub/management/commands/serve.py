@@ -72,7 +72,7 @@ def gunicorn_options(host: str, port: int) -> dict:
         "keepalive": 5,
         # What proxies forward is applied by the hub itself, for HUB_TRUSTED_PROXIES only.
         "forwarded_allow_ips": "",
-        "accesslog": "-" if settings.DEBUG else None,
+        "accesslog": None,  # the hub writes its own (hub.access_log)
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "simpul-web",
