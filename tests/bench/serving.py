@@ -33,8 +33,15 @@ def floor_command(app: str, port: int) -> list[str]:
 
 
 def serve(args: list[str], port: int, env: dict) -> subprocess.Popen:
-    """Start a server on `port` and return once it answers HTTP."""
-    process = subprocess.Popen(args, cwd=ROOT, env={**env, "HUB_PORT": str(port)})
+    """Start a server on `port` and return once it answers HTTP.
+
+    What it logs (the hub's access log: a line per request) goes to a file in
+    the bench's data directory, as a production server's goes to its journal.
+    """
+    log_dir = Path(env.get("HUB_DATA_DIR", "var/bench"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / f"server-{port}.log").open("wb") as log:
+        process = subprocess.Popen(args, cwd=ROOT, env={**env, "HUB_PORT": str(port)}, stderr=log)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
