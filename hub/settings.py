@@ -148,6 +148,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Browsers remember to use only HTTPS for this long (s; 0: no header). Sent on
+# HTTPS answers only, which behind a proxy needs HUB_TRUSTED_PROXIES.
+SECURE_HSTS_SECONDS = env("HUB_HSTS_SECONDS", 0, int)
+# TLS ends at the reverse proxy, which serves no plain HTTP (deploy/nginx/).
+SILENCED_SYSTEM_CHECKS = ["security.W008"]
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env("HUB_MAX_JSON_BODY", 2 * 1024 * 1024, int)
 

@@ -20,6 +20,7 @@ import ssl
 import struct
 import subprocess
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -152,7 +153,8 @@ def _problem(status, headers, body, expected_status, code):
 def test_links_and_locations_behind_the_proxy_are_its_https_ones(
     served, proxy, make_agency, make_key
 ):
-    nginx = proxy(served(HUB_TRUSTED_PROXIES="127.0.0.1"))
+    base = served(HUB_TRUSTED_PROXIES="127.0.0.1", HUB_HSTS_SECONDS="31536000")
+    nginx = proxy(base)
     key = make_key(make_agency("bpbd-jatim"), "content:read", "media:write")
     status, headers, _ = nginx.request(
         "POST",
@@ -166,9 +168,13 @@ def test_links_and_locations_behind_the_proxy_are_its_https_ones(
     )
     assert status == 201
     assert headers["Location"].startswith(f"{nginx.base}/api/v1/media/uploads/")
-    status, _, feed = nginx.request("GET", "/feeds/clarifications.atom")
+    status, headers, feed = nginx.request("GET", "/feeds/clarifications.atom")
     assert status == 200
     assert f'href="{nginx.base}/feeds/clarifications.atom"'.encode() in feed
+    # HTTPS as the hub sees it: browsers are told to keep to it.
+    assert headers["Strict-Transport-Security"] == "max-age=31536000"
+    with urllib.request.urlopen(f"{base}/feeds/clarifications.atom") as direct:
+        assert direct.headers["Strict-Transport-Security"] is None  # plain HTTP, no proxy
 
 
 def test_the_hub_tells_callers_apart_through_the_proxy(served, proxy):
