@@ -2,12 +2,13 @@
 
 ``hub.access`` logs, when the answer's status line is sent::
 
-    GET /api/v1/regions/?limit=2 200 3.1ms ip=203.0.113.7 caller=system:smpl_ab12 rid=6f0c…
+    GET /api/v1/regions/?limit=2 200 3.1ms ip=203.0.113.7 caller=system:key:ab12cd34 rid=6f0c…
 
 ``ip`` is the caller's address (after hub.forwarded), ``caller`` the
-principal's label (``anonymous``, ``user:<id>``, ``system:<client>``: never a
-name or a credential) and ``rid`` the ``X-Request-ID`` the answer carries, so
-an agency reporting a failed call can be found by its request id. The time is
+principal's label (``anonymous``, ``user:<id>``, ``system:key:<prefix>`` or
+``system:<client id>``: never a name or a credential) and ``rid`` the
+``X-Request-ID`` the answer carries, so an agency reporting a failed call can
+be found by its request id. The time is
 until the status line: a long download's transfer is not in it. Values of
 query parameters that may carry secrets (an OAuth ``code``…) are not logged.
 """
@@ -18,9 +19,10 @@ import logging
 import time
 from urllib.parse import parse_qsl, urlencode
 
+from hub.request_context import ENVIRON_KEY
+
 log = logging.getLogger("hub.access")
 
-CONTEXT = "hub.context"  # where request_context.begin leaves the request's context
 _SECRET_PARAMETERS = frozenset({"code", "state", "token", "access_token", "id_token", "secret"})
 
 
@@ -36,7 +38,7 @@ def _query(raw: str) -> str:
 
 
 def _line(environ: dict, status: str, seconds: float) -> str:
-    context = environ.get(CONTEXT)
+    context = environ.get(ENVIRON_KEY)
     principal = getattr(context, "principal", None)
     path = environ.get("PATH_INFO", "").encode("latin-1", "replace").decode("utf-8", "replace")
     return (

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+ENVIRON_KEY = "hub.context"  # where a request's context stays in its WSGI environ
 
 
 @dataclass
@@ -43,13 +44,13 @@ def request_id(meta: dict) -> str:
 def begin(request, principal: Any = None) -> contextvars.Token:
     """Enter a request's context (undo with :func:`end`); returns what ``end`` takes.
 
-    The context also stays in the WSGI environ (``hub.context``), where the
-    access log (hub.access_log) reads it once the answer is ready.
+    The context also stays in the WSGI environ (:data:`ENVIRON_KEY`), where
+    the access log (hub.access_log) reads it once the answer is ready.
     """
     context = RequestContext(
         request_id=request_id(request.META), ip=client_ip(request), principal=principal
     )
-    request.META["hub.context"] = context
+    request.META[ENVIRON_KEY] = context
     return _current.set(context)
 
 
