@@ -579,7 +579,7 @@ def apikey_authenticate(secret: str) -> ApiKey:
     """
     match = re.fullmatch(r"smpl_([0-9a-f]{8})_[A-Za-z0-9_-]{20,}", secret or "")
     if not match:
-        raise NotFound(code="invalid_key")
+        raise NotFound(code="invalid_api_key")
     key = (
         ApiKey.objects.select_related("agency")
         # Every API call passes here: read only what deciding needs.
@@ -594,7 +594,7 @@ def apikey_authenticate(secret: str) -> ApiKey:
         or (key.expires_at is not None and key.expires_at <= now)
         or not key.agency.is_active
     ):
-        raise NotFound(code="invalid_key")
+        raise NotFound(code="invalid_api_key")
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
