@@ -32,10 +32,12 @@ def networks(entries: Iterable[str]) -> tuple[Network, ...]:
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in `text`, IPv4 for an IPv4-mapped one (a server listening on ``::``)."""
     try:
-        return ipaddress.ip_address(text.strip())
+        address = ipaddress.ip_address(text.strip())
     except ValueError:
         return None
+    return getattr(address, "ipv4_mapped", None) or address
 
 
 def _trusted(address, trusted: tuple[Network, ...]) -> bool:

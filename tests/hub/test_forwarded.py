@@ -28,6 +28,8 @@ PROXIES = networks(["10.0.0.5", "172.16.0.0/12", "::1"])
         ("10.0.0.5", "unknown, 172.20.1.9", "172.20.1.9"),
         ("10.0.0.5", "bogus", "10.0.0.5"),
         ("::1", "2001:db8::7", "2001:db8::7"),
+        # A server listening on :: sees IPv4 callers as IPv4-mapped IPv6 addresses.
+        ("::ffff:10.0.0.5", "::ffff:203.0.113.7", "203.0.113.7"),
     ],
 )
 def test_the_caller_is_the_nearest_hop_that_is_no_proxy(remote, forwarded_for, caller):
@@ -54,6 +56,11 @@ def test_a_trusted_proxy_sets_the_callers_address_and_scheme():
     assert _seen(PROXIES, HTTP_X_FORWARDED_PROTO="http, https")["wsgi.url_scheme"] == "https"
     # Nonsense is no scheme.
     assert _seen(PROXIES, HTTP_X_FORWARDED_PROTO="gopher")["wsgi.url_scheme"] == "http"
+
+
+def test_a_proxy_seen_as_an_ipv4_mapped_address_is_still_trusted():
+    seen = _seen(PROXIES, REMOTE_ADDR="::ffff:10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert seen["REMOTE_ADDR"] == "203.0.113.7"
 
 
 def test_from_anyone_else_the_headers_count_for_nothing():
