@@ -9,11 +9,11 @@ STAMP := $(VENV)/.requirements.sha256
 # Debian tools the media pipeline runs (video posters, PDF pages), the ones the
 # integration guide's examples use (docs/integration.md, run by the tests) and
 # the reverse proxy the shipped configuration is tested with (deploy/nginx/).
-SYSTEM_TOOLS := ffprobe ffmpeg pdftoppm pdfinfo rsvg-convert curl jq openssl nginx
+SYSTEM_TOOLS := ffprobe ffmpeg pdftoppm pdfinfo rsvg-convert curl jq openssl nginx envsubst
 system-deps:
 	@for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils librsvg2-bin curl jq openssl nginx; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils librsvg2-bin curl jq openssl nginx gettext-base; \
 	fi
 
 # (Re)install requirements only when requirements.txt changed.

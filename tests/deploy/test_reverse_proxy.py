@@ -1,10 +1,10 @@
 """The shipped nginx configuration in front of `hub serve`: TLS, streaming, the caller's address.
 
-A real nginx (Debian's package) renders ``deploy/nginx/simpul.conf.template``
-as an operator would, terminates TLS with a certificate made for the test and
-proxies to a served hub on the test database. Callers connect from distinct
-loopback addresses (127.0.0.2, 127.0.0.3), so the hub must tell them apart
-through the proxy.
+A real nginx (Debian's package) runs ``deploy/nginx/simpul.conf.template``,
+rendered by the production guide's own ``envsubst`` command, terminates TLS
+with a certificate made for the test and proxies to a served hub on the test
+database. Callers connect from distinct loopback addresses (127.0.0.2,
+127.0.0.3), so the hub must tell them apart through the proxy.
 """
 
 from __future__ import annotations
@@ -31,17 +31,27 @@ from media_store.models import MediaAsset
 from tests.support.served import ROOT, free_port
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "simpul.conf.template"
+GUIDE = ROOT / "deploy" / "README.md"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WRONG_KEY = "smpl_wrong_key_000000000000"
 
 
-def _render(template: str, values: dict[str, str]) -> str:
-    """What ``envsubst '$SIMPUL_…'`` does: only the named variables, nginx's own left alone."""
-    rendered = re.sub(r"\$\{(SIMPUL_[A-Z_]+)\}", lambda m: values[m.group(1)], template)
-    assert "${" not in rendered
-    return rendered
+def _render(values: dict[str, str]) -> str:
+    """The template rendered by the very `envsubst` command the production guide gives."""
+    command = re.search(r"envsubst '([^']+)'", GUIDE.read_text())
+    assert command, "deploy/README.md lost its envsubst command"
+    result = subprocess.run(
+        ["envsubst", command.group(1)],
+        input=TEMPLATE.read_text(),
+        env={**os.environ, **values},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "${" not in result.stdout, "a variable of the template is not in the guide's list"
+    return result.stdout
 
 
 def _certificate(directory: Path) -> tuple[Path, Path]:
@@ -65,7 +75,6 @@ class Nginx:
         self.cert, key = _certificate(directory)
         self.port = free_port()
         site = _render(
-            TEMPLATE.read_text(),
             {
                 "SIMPUL_LISTEN": f"127.0.0.1:{self.port} ssl",
                 "SIMPUL_SERVER_NAME": "127.0.0.1",
