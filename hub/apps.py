@@ -10,3 +10,5 @@ class HubConfig(AppConfig):
         from hub import health
 
         health.register("database", health.check_database, required=True)
+        # Uploads and reads go on without workers; renditions and syncs wait.
+        health.register("jobs", health.check_jobs, required=False)

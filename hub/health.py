@@ -31,6 +31,39 @@ def check_database() -> tuple[str, str]:
     return "ok", "postgresql"
 
 
+# A worker updates its heartbeat every 10 s (procrastinate's default): three
+# missed beats and it counts as gone. A job waiting longer than JOB_WAIT_LIMIT
+# means the workers do not keep up (or none runs).
+WORKER_SILENT_AFTER = 30
+JOB_WAIT_LIMIT = 300
+
+
+def check_jobs() -> tuple[str, str]:
+    """The background workers: alive, and keeping up with the queue (renditions, sync)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT
+              (SELECT count(*) FROM procrastinate_workers
+                WHERE last_heartbeat > now() - make_interval(secs => %s)),
+              count(*),
+              extract(epoch FROM now() - min(deferred.at))
+            FROM procrastinate_jobs AS job
+            LEFT JOIN procrastinate_events AS deferred
+              ON deferred.job_id = job.id AND deferred.type = 'deferred'
+            WHERE job.status = 'todo' AND (job.scheduled_at IS NULL OR job.scheduled_at <= now())
+            """,
+            [WORKER_SILENT_AFTER],
+        )
+        workers, waiting, oldest = cursor.fetchone()
+    queue = f"{waiting} job(s) waiting" + (f", oldest {round(oldest)} s" if waiting else "")
+    if not workers:
+        return "degraded", f"no worker has reported in the last {WORKER_SILENT_AFTER} s; {queue}"
+    if waiting and oldest is not None and oldest > JOB_WAIT_LIMIT:
+        return "degraded", f"{workers} worker(s) not keeping up; {queue}"
+    return "ok", f"{workers} worker(s); {queue}"
+
+
 def healthz(request):
     """The process is alive and serving; says nothing about its dependencies."""
     return JsonResponse({"status": "ok"})

@@ -34,3 +34,41 @@ def test_readyz_is_503_when_a_required_component_is_down(api):
     finally:
         health._checks.pop("test-broken")
         health._checks.pop("test-optional")
+
+
+def _jobs(api) -> dict:
+    response = api().get("/readyz")
+    assert response.status_code == 200  # workers are not required to serve
+    return response.json()["components"]["jobs"]
+
+
+def test_readyz_tells_whether_workers_run_and_keep_up(api):
+    from django.db import connection
+
+    from media_store.tasks import blob_collect
+
+    with connection.cursor() as cursor:  # whatever earlier tests left (undone with this test)
+        cursor.execute("DELETE FROM procrastinate_jobs")
+        cursor.execute("DELETE FROM procrastinate_workers")
+    jobs = _jobs(api)
+    assert (jobs["status"], jobs["required"]) == ("degraded", False)
+    assert jobs["detail"] == "no worker has reported in the last 30 s; 0 job(s) waiting"
+
+    with connection.cursor() as cursor:
+        # A worker registering itself, as procrastinate's worker does when it starts.
+        cursor.execute("SELECT worker_id FROM procrastinate_register_worker_v1()")
+    blob_collect.defer(key="originals/ab/cd/abcd")
+    jobs = _jobs(api)
+    assert jobs["status"] == "ok"
+    assert jobs["detail"].startswith("1 worker(s); 1 job(s) waiting, oldest ")
+
+    with connection.cursor() as cursor:  # the job has now waited ten minutes
+        cursor.execute("UPDATE procrastinate_events SET at = now() - interval '10 minutes'")
+        cursor.execute("UPDATE procrastinate_workers SET last_heartbeat = now()")
+    jobs = _jobs(api)
+    assert jobs["status"] == "degraded"
+    assert jobs["detail"] == "1 worker(s) not keeping up; 1 job(s) waiting, oldest 600 s"
+
+    with connection.cursor() as cursor:  # the worker went silent
+        cursor.execute("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 min'")
+    assert _jobs(api)["detail"].startswith("no worker has reported in the last 30 s; 1 job(s)")

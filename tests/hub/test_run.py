@@ -96,6 +96,13 @@ def test_make_run_twice_keeps_data(tmp_path):
     try:
         status, ready = _get(f"http://127.0.0.1:{port}/readyz")
         assert status == 200 and ready["components"]["database"]["status"] == "ok"
+        # The worker `make run` starts registers itself (and works the demo's jobs off).
+        deadline = time.monotonic() + STARTUP_BOUND
+        while ready["components"]["jobs"]["status"] != "ok" and time.monotonic() < deadline:
+            time.sleep(1)
+            status, ready = _get(f"http://127.0.0.1:{port}/readyz")
+        assert ready["components"]["jobs"]["status"] == "ok", ready["components"]["jobs"]
+        assert ready["components"]["jobs"]["detail"].startswith("1 worker(s); ")
         status, agencies = _get(f"http://127.0.0.1:{port}/api/v1/agencies/?limit=50")
         slugs = {a["slug"] for a in agencies["results"]}
         assert {
