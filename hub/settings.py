@@ -44,6 +44,11 @@ if PRODUCTION:
         )
     if not ALLOWED_HOSTS:
         raise ConfigurationError("HUB_ALLOWED_HOSTS must list the hub's host names in production")
+    if not HUB_PUBLIC_URL.startswith("https://"):
+        # Signed documents, feeds and identity redirects carry it to every agency.
+        raise ConfigurationError(
+            "HUB_PUBLIC_URL must be the hub's https:// address when HUB_ENV=production"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

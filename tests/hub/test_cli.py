@@ -43,6 +43,7 @@ SECURE = {
     "HUB_ENV": "production",
     "HUB_SECRET_KEY": "x" * 50,
     "HUB_ALLOWED_HOSTS": "simpul.go.id",
+    "HUB_PUBLIC_URL": "https://simpul.go.id",
     "HUB_DEBUG": "false",
 }
 
@@ -54,6 +55,8 @@ SECURE = {
         ({"HUB_SECRET_KEY": "short"}, "HUB_SECRET_KEY must be set"),
         ({"HUB_DEBUG": "true"}, "HUB_DEBUG must be false"),
         ({"HUB_ALLOWED_HOSTS": ""}, "HUB_ALLOWED_HOSTS must list"),
+        ({"HUB_PUBLIC_URL": ""}, "HUB_PUBLIC_URL must be the hub's https:// address"),
+        ({"HUB_PUBLIC_URL": "http://simpul.go.id"}, "HUB_PUBLIC_URL must be the hub's https://"),
         ({"HUB_PORT": "eighty"}, "HUB_PORT='eighty' is not an integer"),
         ({"HUB_ENV": "staging"}, "HUB_ENV='staging' must be"),
     ],

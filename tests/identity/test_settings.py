@@ -32,6 +32,7 @@ PRODUCTION = {
     "HUB_ENV": "production",
     "HUB_SECRET_KEY": "x" * 50,
     "HUB_ALLOWED_HOSTS": "simpul.go.id",
+    "HUB_PUBLIC_URL": "https://simpul.go.id",
     "DATABASE_URL": "postgresql://nobody@/nothing?host=/nonexistent",
 }
 KEYCLOAK = {
