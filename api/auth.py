@@ -22,8 +22,7 @@ from agencies.identity.systems import system_authenticate
 from agencies.identity.verifier import token_verifier
 from agencies.services import apikey_authenticate
 from agencies.tokens import TokenRejected, client_id
-from hub import ratelimit, request_context
-from hub.audit import audit_record
+from hub import auth_failures, request_context
 from hub.errors import (
     AuthenticationFailed,
     HubError,
@@ -37,27 +36,11 @@ def anonymous() -> policy.Principal:
     return policy.ANONYMOUS
 
 
-def _source_key(request) -> str:
-    return f"authfail:{request_context.client_ip(request) or 'unknown'}"
-
-
 def refuse_if_rate_limited(request) -> None:
     """429 when this source has failed authentication too often in the current window."""
-    failures, remaining = ratelimit.count(_source_key(request), settings.HUB_AUTH_FAILURE_WINDOW)
-    if failures >= settings.HUB_AUTH_FAILURE_LIMIT:
-        raise RateLimited(headers={"Retry-After": str(max(remaining, 1))})
-
-
-def record_failure(request, *, method: str, reason: str, credential: str = "") -> None:
-    """Audit one authentication failure and count it against its source."""
-    ratelimit.hit(_source_key(request), settings.HUB_AUTH_FAILURE_WINDOW)
-    audit_record(
-        action="auth.failure",
-        entity="credential",
-        entity_id=credential[:40],
-        after={"method": method, "reason": reason, "path": request.path},
-        actor="anonymous",
-    )
+    wait = auth_failures.retry_after(request)
+    if wait is not None:
+        raise RateLimited(headers={"Retry-After": str(wait)})
 
 
 def bearer_token(request) -> str | None:
@@ -114,7 +97,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         try:
             principal, key = key_principal(request, token)
         except NotFound:
-            record_failure(request, method="api_key", reason="invalid", credential=token[:14])
+            auth_failures.record(request, method="api_key", reason="invalid", credential=token[:14])
             raise AuthenticationFailed(code="invalid_api_key") from None
         request_context.set_principal(principal)
         return principal, key
@@ -174,7 +157,7 @@ class KeycloakTokenAuthentication(authentication.BaseAuthentication):
                     code="identity_unavailable",
                     headers={"Retry-After": "30"},
                 ) from None
-            record_failure(
+            auth_failures.record(
                 request, method="jwt", reason=exc.code, credential=_unverified_client(token)
             )
             raise AuthenticationFailed(

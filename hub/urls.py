@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from agencies.identity import oidc
+from agencies.identity import oidc, passwords
 from hub import health
 
 admin.site.site_header = "Simpul — administrasi"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("oidc/callback", oidc.callback, name="oidc-callback"),
     path("oidc/logout", oidc.logout, name="oidc-logout"),
     path("admin/logout/", oidc.logout),  # an SSO session ends at Keycloak too
+    path("admin/login/", passwords.admin_login),  # counted failures, as for every credential
     path("admin/", admin.site.urls),
     path("", include("api.urls")),
 ]

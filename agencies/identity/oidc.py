@@ -49,7 +49,7 @@ from agencies.identity import keycloak_enabled, realm_issuer
 from agencies.identity.verifier import token_verifier
 from agencies.models import Agency, Membership, StaffIdentity
 from agencies.tokens import DEFAULT_ALGORITHMS, TokenRejected
-from hub import ratelimit, request_context
+from hub import auth_failures
 from hub.audit import audit_record
 
 SESSION_FLOWS = "oidc_flows"
@@ -110,26 +110,13 @@ def _safe_next(request, candidate: str | None) -> str:
     return DEFAULT_NEXT
 
 
-def _source_key(request) -> str:
-    # The same per-address counter the API's authentication classes use.
-    return f"authfail:{request_context.client_ip(request) or 'unknown'}"
-
-
 def _refuse_if_rate_limited(request) -> None:
-    failures, _ = ratelimit.count(_source_key(request), settings.HUB_AUTH_FAILURE_WINDOW)
-    if failures >= settings.HUB_AUTH_FAILURE_LIMIT:
+    if auth_failures.retry_after(request) is not None:
         raise LoginRefused("rate_limited", status=429)
 
 
 def _record_failure(request, code: str, subject: str = "") -> None:
-    ratelimit.hit(_source_key(request), settings.HUB_AUTH_FAILURE_WINDOW)
-    audit_record(
-        action="auth.failure",
-        entity="credential",
-        entity_id=subject[:40],
-        after={"method": "oidc", "reason": code, "path": request.path},
-        actor="anonymous",
-    )
+    auth_failures.record(request, method="oidc", reason=code, credential=subject)
 
 
 def _page(request, code: str, status: int) -> HttpResponse:
