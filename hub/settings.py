@@ -151,6 +151,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_SECURE = PRODUCTION
+# A staff sign-in lasts a working day, not Django's two weeks.
+SESSION_COOKIE_AGE = env("HUB_SESSION_HOURS", 12, int) * 3600
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Browsers remember to use only HTTPS for this long (s; 0: no header). Sent on

@@ -50,3 +50,10 @@ def test_one_limit_whatever_credential_the_address_tries(
     answer = Api(key=key).get("/api/v1/me", REMOTE_ADDR=GUESSER)
     assert answer.status_code == 429 and answer.json()["code"] == "rate_limited"
     assert Api(key=key).get("/api/v1/me", REMOTE_ADDR=COLLEAGUE).status_code == 200
+
+
+def test_a_staff_sign_in_lasts_a_working_day(make_user):
+    staff = make_user(superuser=True)
+    signed_in = _sign_in(staff.username, "test-password-123", COLLEAGUE)
+    assert signed_in.status_code == 302
+    assert signed_in.cookies["sessionid"]["max-age"] == 12 * 3600
