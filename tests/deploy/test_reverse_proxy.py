@@ -9,6 +9,7 @@ database. Callers connect from distinct loopback addresses (127.0.0.2,
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.client
 import json
@@ -184,6 +185,35 @@ def test_links_and_locations_behind_the_proxy_are_its_https_ones(
     assert headers["Strict-Transport-Security"] == "max-age=31536000"
     with urllib.request.urlopen(f"{base}/feeds/clarifications.atom") as direct:
         assert direct.headers["Strict-Transport-Security"] is None  # plain HTTP, no proxy
+
+
+def test_compressed_answers_keep_conditional_writes_working(served, proxy, make_agency, make_key):
+    nginx = proxy(served(HUB_TRUSTED_PROXIES="127.0.0.1"))
+    # Enough text to be worth compressing (over the template's gzip_min_length).
+    domains = [f"posko{n}.bpbd.jatimprov.go.id" for n in range(60)]
+    key = make_key(make_agency("bpbd-jatim", official_domains=domains), "agency:admin")
+    auth = {"Authorization": f"Bearer {key}"}
+    path = "/api/v1/agencies/bpbd-jatim/"
+    status, headers, body = nginx.request("GET", path, headers={**auth, "Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(body))["slug"] == "bpbd-jatim"
+    etag = headers["ETag"]
+    assert etag.startswith('W/"')  # the proxy weakened it
+    # Read again with that tag: nothing changed.
+    status, _, _ = nginx.request(
+        "GET", path, headers={**auth, "Accept-Encoding": "gzip", "If-None-Match": etag}
+    )
+    assert status == 304
+    # And a conditional write with it goes through; the same tag again is stale.
+    change = {**auth, "Content-Type": "application/json", "If-Match": etag}
+    status, _, _ = nginx.request(
+        "PATCH", "/api/v1/agencies/bpbd-jatim/", body=b'{"acronym": "BPBD"}', headers=change
+    )
+    assert status == 200
+    status, headers, body = nginx.request(
+        "PATCH", "/api/v1/agencies/bpbd-jatim/", body=b'{"acronym": "X"}', headers=change
+    )
+    _problem(status, headers, body, 412, "precondition_failed")
 
 
 def test_the_hub_tells_callers_apart_through_the_proxy(served, proxy):
