@@ -306,6 +306,26 @@ def test_a_large_upload_streams_through_the_proxy(served, proxy, make_agency, ma
     assert asset.sha256 == digest.hexdigest()
 
 
+def test_an_oversized_upload_is_refused_by_the_hub_before_its_body(
+    served, proxy, make_agency, make_key
+):
+    nginx = proxy(served(HUB_TRUSTED_PROXIES="127.0.0.1", HUB_MEDIA_MAX_UPLOAD=str(10 * 2**20)))
+    key = make_key(make_agency("bpbd-jatim"), "media:write")
+    # Only the headers are sent: the answer comes without the proxy waiting for 3 GiB.
+    status, headers, body = nginx.request(
+        "POST",
+        "/api/v1/media/",
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Content-Type": "multipart/form-data; boundary=x",
+            "Content-Length": str(3 * 2**30),
+        },
+    )
+    _problem(status, headers, body, 413, "payload_too_large")
+    assert json.loads(body)["limit"] == 10 * 2**20
+    assert not MediaAsset.objects.exists()
+
+
 def test_the_hub_down_still_answers_problem_json_through_the_proxy(proxy):
     nginx = proxy(f"http://127.0.0.1:{free_port()}")  # nothing listens there
     status, headers, body = nginx.request("GET", "/api/v1/regions/")
