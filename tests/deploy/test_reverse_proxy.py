@@ -95,7 +95,9 @@ class Nginx:
             f"{user}worker_processes 1;\npid {directory / 'nginx.pid'};\n"
             f"error_log {directory / 'error.log'} warn;\n"
             "events { worker_connections 64; }\n"
-            f"http {{\naccess_log off;\n{temp}include {directory / 'simpul.conf'};\n}}\n"
+            "http {\nlog_format ids '$request_id $status';\n"
+            f"access_log {directory / 'access.log'} ids;\n"
+            f"{temp}include {directory / 'simpul.conf'};\n}}\n"
         )
         self.process = subprocess.Popen(
             [
@@ -133,6 +135,15 @@ class Nginx:
             return response.status, dict(response.getheaders()), response.read()
         finally:
             conn.close()
+
+    def logged(self, text: str) -> bool:
+        """Whether nginx's access log shows `text` (it writes after the answer is sent)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if text in (self.directory / "access.log").read_text():
+                return True
+            time.sleep(0.05)
+        return False
 
     def stop(self) -> None:
         self.process.terminate()
@@ -240,6 +251,13 @@ def test_the_hub_tells_callers_apart_through_the_proxy(served, proxy):
     log = served.log(base)
     assert log.count("GET /api/v1/me 401 ") == 4 and log.count("GET /api/v1/me 429 ") == 1
     assert re.search(r"GET /api/v1/me 200 \S+ ip=127\.0\.0\.3 caller=anonymous rid=laporan-42", log)
+    # Without one from the caller, the proxy's own request id names the request.
+    status, headers, _ = nginx.request("GET", "/api/v1/me")
+    rid = headers["X-Request-ID"]
+    assert status == 200 and re.fullmatch(r"[0-9a-f]{32}", rid)
+    assert f"rid={rid}" in served.log(base)
+    assert nginx.logged(f"{rid} 200")  # nginx's own id
+    log = served.log(base)
     assert not re.search(r"/api/v1/me .* ip=127\.0\.0\.1 ", log)  # never the proxy
     assert WRONG_KEY not in log
 
