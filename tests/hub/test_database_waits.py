@@ -123,6 +123,18 @@ def _show_in(code: str, **settings: str) -> list[str]:
     return result.stdout.splitlines()[-1].split()
 
 
+def test_the_job_workers_own_connections_are_bounded_too():
+    # `worker` runs procrastinate's worker, which opens its own connections from
+    # Django's parameters (procrastinate.contrib.django.utils.connector_params).
+    code = (
+        "from hub.db import bound_waits; bound_waits()\n"
+        "import psycopg\n"
+        "from procrastinate.contrib.django.utils import connector_params\n"
+        "connection = psycopg.connect(**connector_params())"
+    )
+    assert _show_in(code, HUB_DB_LOCK_TIMEOUT="3") == ["30s", "3s"]
+
+
 def test_serving_processes_are_bounded_and_operator_commands_are_not():
     # What `serve` and `worker` call before they connect.
     assert _show_in("from hub.db import bound_waits; bound_waits()") == ["30s", "10s"]
