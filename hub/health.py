@@ -47,7 +47,8 @@ def check_jobs() -> tuple[str, str]:
               (SELECT count(*) FROM procrastinate_workers
                 WHERE last_heartbeat > now() - make_interval(secs => %s)),
               count(*),
-              extract(epoch FROM now() - min(deferred.at))
+              -- waiting since it was due: queued, or the time its retry was set for
+              extract(epoch FROM now() - min(greatest(deferred.at, job.scheduled_at)))
             FROM procrastinate_jobs AS job
             LEFT JOIN procrastinate_events AS deferred
               ON deferred.job_id = job.id AND deferred.type = 'deferred'

@@ -69,6 +69,10 @@ def test_readyz_tells_whether_workers_run_and_keep_up(api):
     assert jobs["status"] == "degraded"
     assert jobs["detail"] == "1 worker(s) not keeping up; 1 job(s) waiting, oldest 600 s"
 
+    with connection.cursor() as cursor:  # a retry that just came due has not waited long
+        cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = now() - interval '20 seconds'")
+    assert _jobs(api)["detail"] == "1 worker(s); 1 job(s) waiting, oldest 20 s"
+
     with connection.cursor() as cursor:  # the worker went silent
         cursor.execute("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 min'")
     assert _jobs(api)["detail"].startswith("no worker has reported in the last 30 s; 1 job(s)")
