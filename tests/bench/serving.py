@@ -40,7 +40,8 @@ def serve(args: list[str], port: int, env: dict) -> subprocess.Popen:
     """
     log_dir = Path(env.get("HUB_DATA_DIR", "var/bench"))
     log_dir.mkdir(parents=True, exist_ok=True)
-    with (log_dir / f"server-{port}.log").open("wb") as log:
+    # One file per kind of server (`hub`, `gunicorn` for a floor), rewritten each run.
+    with (log_dir / f"server-{args[2]}.log").open("wb") as log:
         process = subprocess.Popen(args, cwd=ROOT, env={**env, "HUB_PORT": str(port)}, stderr=log)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
