@@ -29,7 +29,8 @@ import pytest
 
 from hub.models import AuditEntry
 from media_store.models import MediaAsset
-from tests.support.served import ROOT, free_port
+from tests.support.seaweedfs import free_port
+from tests.support.served import ROOT
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "simpul.conf.template"
 GUIDE = ROOT / "deploy" / "README.md"

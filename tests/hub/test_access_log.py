@@ -25,23 +25,29 @@ def _lines(caplog) -> list[dict]:
     ]
 
 
-def test_the_line_names_the_request_the_answer_and_the_caller(caplog):
+def _logged(caplog, status: str, **environ: str) -> dict:
+    """The one access-log line of a request answered `status` by a bare application."""
+
     def application(environ, start_response):
-        start_response("404 Not Found", [])
+        start_response(status, [])
         return [b""]
 
     caplog.set_level(logging.INFO, logger="hub.access")
-    AccessLog(application)(
-        {
-            "REQUEST_METHOD": "GET",
-            # WSGI gives the path's UTF-8 bytes as latin-1 text.
-            "PATH_INFO": "/api/v1/search/kota batu é/".encode().decode("latin-1"),
-            "QUERY_STRING": "limit=2&name=Malang",
-            "REMOTE_ADDR": "203.0.113.7",
-        },
-        lambda status, headers, exc_info=None: None,
-    )
+    AccessLog(application)(environ, lambda status, headers, exc_info=None: None)
     (line,) = _lines(caplog)
+    return line
+
+
+def test_the_line_names_the_request_the_answer_and_the_caller(caplog):
+    line = _logged(
+        caplog,
+        "404 Not Found",
+        REQUEST_METHOD="GET",
+        # WSGI gives the path's UTF-8 bytes as latin-1 text.
+        PATH_INFO="/api/v1/search/kota batu é/".encode().decode("latin-1"),
+        QUERY_STRING="limit=2&name=Malang",
+        REMOTE_ADDR="203.0.113.7",
+    )
     assert line["method"] == "GET"
     assert line["target"] == "/api/v1/search/kota%20batu%20é/?limit=2&name=Malang"
     assert (line["status"], line["ip"], line["caller"], line["rid"]) == (
@@ -53,20 +59,13 @@ def test_the_line_names_the_request_the_answer_and_the_caller(caplog):
 
 
 def test_values_that_may_be_secrets_are_left_out(caplog):
-    def application(environ, start_response):
-        start_response("302 Found", [])
-        return [b""]
-
-    caplog.set_level(logging.INFO, logger="hub.access")
-    AccessLog(application)(
-        {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": "/oidc/login",
-            "QUERY_STRING": "code=s3cr3t&state=xyz&next=/admin/",
-        },
-        lambda status, headers, exc_info=None: None,
+    line = _logged(
+        caplog,
+        "302 Found",
+        REQUEST_METHOD="GET",
+        PATH_INFO="/oidc/login",
+        QUERY_STRING="code=s3cr3t&state=xyz&next=/admin/",
     )
-    (line,) = _lines(caplog)
     assert "s3cr3t" not in line["target"] and "xyz" not in line["target"]
     assert "next=%2Fadmin%2F" in line["target"]
 

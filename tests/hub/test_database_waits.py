@@ -6,6 +6,7 @@ test database; the test holds a table lock the request needs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -31,34 +32,33 @@ def test_wait_options_keep_what_the_url_gave_and_count_milliseconds():
     assert wait_options(" -c search_path=hub ", {"lock_timeout": 0}) == "-c search_path=hub"
 
 
-def _get(url: str, **headers: str) -> tuple[int, dict, dict]:
-    request = urllib.request.Request(url, headers=headers)
+def _call(request: urllib.request.Request) -> tuple[int, dict, dict]:
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, dict(response.headers), json.loads(response.read())
     except urllib.error.HTTPError as refused:
         return refused.code, dict(refused.headers), json.loads(refused.read())
+
+
+def _get(url: str, **headers: str) -> tuple[int, dict, dict]:
+    return _call(urllib.request.Request(url, headers=headers))
 
 
 def _graphql(base: str) -> tuple[int, dict, dict]:
     body = json.dumps({"query": "{ regions(first: 1) { edges { node { code } } } }"}).encode()
-    request = urllib.request.Request(
-        f"{base}/graphql", data=body, headers={"Content-Type": "application/json"}
+    return _call(
+        urllib.request.Request(
+            f"{base}/graphql", data=body, headers={"Content-Type": "application/json"}
+        )
     )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
-    except urllib.error.HTTPError as refused:
-        return refused.code, dict(refused.headers), json.loads(refused.read())
 
 
+@contextlib.contextmanager
 def _regions_locked():
     """Hold the regions table as a migration rewriting it would: every reader waits."""
-    atomic = transaction.atomic()
-    atomic.__enter__()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE agencies_region IN ACCESS EXCLUSIVE MODE")
-    return atomic
+        yield
 
 
 def _busy(status, headers, body, code):
@@ -72,8 +72,7 @@ def test_a_request_behind_a_held_lock_answers_503_database_busy(served):
     base = served(HUB_DB_LOCK_TIMEOUT="1")
     status, _, before = _get(f"{base}/api/v1/regions/?limit=2")
     assert status == 200
-    holder = _regions_locked()
-    try:
+    with _regions_locked():
         started = time.monotonic()
         _busy(*_get(f"{base}/api/v1/regions/?limit=2"), "database_busy")
         # Not the server's 120 s worker timeout: the wait ended at the lock limit.
@@ -86,19 +85,14 @@ def test_a_request_behind_a_held_lock_answers_503_database_busy(served):
             "locked by another change"
             in _get(f"{base}/api/v1/regions/?limit=3", **{"Accept-Language": "en"})[2]["detail"]
         )
-    finally:
-        holder.__exit__(None, None, None)
     # The lock gone, the same worker answers again.
     assert _get(f"{base}/api/v1/regions/?limit=2")[::2] == (200, before)
 
 
 def test_a_statement_past_its_time_limit_answers_503_database_timeout(served):
     base = served(HUB_DB_LOCK_TIMEOUT="0", HUB_DB_STATEMENT_TIMEOUT="1")
-    holder = _regions_locked()
-    try:
+    with _regions_locked():
         _busy(*_get(f"{base}/api/v1/regions/?limit=2"), "database_timeout")
-    finally:
-        holder.__exit__(None, None, None)
     assert _get(f"{base}/api/v1/regions/?limit=2")[0] == 200
 
 

@@ -7,7 +7,6 @@ hub reads. Tests get it through the ``served`` fixture (tests/conftest.py).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,13 +15,9 @@ from pathlib import Path
 
 from django.db import connection
 
+from tests.support.seaweedfs import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def hub_environment(data_dir: Path, **settings: str) -> dict:
