@@ -94,6 +94,17 @@ def _sqlstate(exc: Exception) -> str | None:
 _LOCK_NOT_AVAILABLE, _QUERY_CANCELED = "55P03", "57014"
 
 
+def repeats_its_wait(exc: Exception) -> bool:
+    """Whether running the same request again at once would only wait again and fail alike.
+
+    The database was out of reach, or a statement already waited out its lock
+    or statement limit (:func:`hub.db.bound_waits`).
+    """
+    if not isinstance(exc, OperationalError | psycopg.OperationalError):
+        return False
+    return _unreachable(exc) or _sqlstate(exc) in (_LOCK_NOT_AVAILABLE, _QUERY_CANCELED)
+
+
 def to_hub_error(exc: Exception) -> errors.HubError | None:
     """Translate framework exceptions into the hub's vocabulary; None when unknown."""
     if isinstance(exc, errors.HubError):

@@ -21,7 +21,10 @@ and POSTs of small JSON bodies to ``/graphql`` (no query string), without
 cookies (no session, CSRF or language cookie to weigh) or conditional headers,
 and records only 200 answers that set no cookie. Whatever it does not answer
 (a refused credential, an error, anything unusual) goes the whole way, so
-every refusal and error is the full cycle's own. ``HUB_READ_LANE=false`` turns it off.
+every refusal and error is the full cycle's own. A request the lane gave up on because the database
+was out of reach or a wait ran out is not sent to wait a second time: the full
+cycle answers that same failure (:func:`earlier_failure`).
+``HUB_READ_LANE=false`` turns it off.
 """
 
 from __future__ import annotations
@@ -38,10 +41,12 @@ from django.utils import translation
 
 from agencies.policy import scope_key
 from api.auth import accepted_principal
+from api.errors import repeats_its_wait
 from api.plans import plans
 from hub import request_context
 
 OFFER = "hub.read_lane.offer"
+FAILED = "hub.read_lane.failed"
 # What the full cycle reads from a request, besides the principal.
 EQUIVALENCE = (
     "SCRIPT_NAME",
@@ -74,6 +79,12 @@ def offer(request, respond: Callable, scope: tuple) -> None:
     the Django request (or DRF's, which shares its META).
     """
     request.META[OFFER] = (respond, scope)
+
+
+def earlier_failure(request) -> Exception | None:
+    """The database failure the lane met answering this request, when trying again would
+    only wait for it again (the full cycle answers it instead of repeating the query)."""
+    return request.META.pop(FAILED, None)
 
 
 def offer_list(request, view, scope: tuple) -> None:
@@ -171,7 +182,9 @@ class ReadLane:
                 return recipe.answer(request)
             finally:
                 request_context.end(token)
-        except Exception:  # noqa: BLE001 — the full cycle meets it again and reports it
+        except Exception as exc:  # noqa: BLE001 — the full cycle meets it again and reports it
+            if repeats_its_wait(exc):
+                environ[FAILED] = exc  # reported at once: a second wait would change nothing
             return None
         finally:
             signals.request_finished.send(sender=type(self))

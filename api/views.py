@@ -55,6 +55,12 @@ class ResourceViewSet(viewsets.ViewSet):
     compiled_lists = False
     renderer_classes = [JSONRenderer]
 
+    def initial(self, request, *args, **kwargs):
+        failure = lane.earlier_failure(request)
+        if failure is not None:
+            raise failure  # the database failure the read lane already waited out
+        super().initial(request, *args, **kwargs)
+
     # -- reading -----------------------------------------------------------------
 
     def get_queryset(self):

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from agencies import policy
 from api import lane
 from api.auth import ApiKeyAuthentication, KeycloakTokenAuthentication, SessionAuthentication
-from api.errors import INTERNAL_ERROR, problem_response, to_hub_error
+from api.errors import INTERNAL_ERROR, problem_response, repeats_its_wait, to_hub_error
 from api.graphql.compiled import CompiledList, compiled_list
 from api.graphql.execution import HubExecutionContext
 from api.graphql.limits import validation_rules
@@ -94,9 +94,14 @@ def checked_document(schema, query: str) -> tuple[DocumentNode | None, list]:
 
 
 def _data(compiled: CompiledList) -> dict | None:
+    """The compiled list's answer; None when graphql-core should execute the document
+    and report what went wrong in its words. A database failure that executing again
+    would only wait for again is raised."""
     try:
         return compiled.data()
-    except Exception:  # noqa: BLE001 - errors are graphql-core's to report, in its words
+    except Exception as exc:
+        if repeats_its_wait(exc):
+            raise
         return None
 
 
@@ -163,6 +168,9 @@ class HubGraphQLView(GraphQLView):
             if show_graphiql:
                 return None
             raise HttpError(HttpResponseBadRequest("Must provide query string."))
+        failure = lane.earlier_failure(request)
+        if failure is not None:  # the database failure the read lane already waited out
+            return ExecutionResult(errors=[failure])
         schema = self.schema.graphql_schema
         document, errors = checked_document(schema, query)
         if errors:
@@ -185,7 +193,10 @@ class HubGraphQLView(GraphQLView):
         middleware = self.get_middleware(request)
         if operation is not None and not middleware and len(query) <= CACHEABLE_QUERY_LENGTH:
             compiled = compiled_list(schema, operation, query, variables, request)
-            data = _data(compiled) if compiled is not None else None
+            try:
+                data = _data(compiled) if compiled is not None else None
+            except Exception as exc:  # noqa: BLE001 - reported as execution would report it
+                return ExecutionResult(errors=[exc])
             if data is not None:
                 scope = policy.scope_key(request.principal)
                 lane.offer(request, partial(answer_compiled, compiled), scope)

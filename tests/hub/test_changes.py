@@ -2,23 +2,12 @@
 
 import psycopg
 import pytest
-from django.db import connection
 
 from hub.changes import Cursor, change_record, changes_after
 from hub.errors import ValidationFailed
+from tests.support.served import database_conninfo
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _dsn():
-    params = connection.get_connection_params()
-    return psycopg.conninfo.make_conninfo(
-        dbname=params.get("dbname"),
-        host=params.get("host") or "",
-        port=params.get("port") or "",
-        user=params.get("user") or "",
-        password=params.get("password") or "",
-    )
 
 
 INSERT = (
@@ -28,8 +17,8 @@ INSERT = (
 
 
 def test_event_committed_late_by_an_older_transaction_is_not_skipped():
-    slow = psycopg.connect(_dsn())
-    fast = psycopg.connect(_dsn(), autocommit=True)
+    slow = psycopg.connect(database_conninfo())
+    fast = psycopg.connect(database_conninfo(), autocommit=True)
     try:
         # The slow writer starts first and holds its transaction open.
         slow.execute(INSERT, ["slow"])
@@ -49,7 +38,7 @@ def test_event_committed_late_by_an_older_transaction_is_not_skipped():
 
 
 def test_rolled_back_changes_never_appear():
-    conn = psycopg.connect(_dsn())
+    conn = psycopg.connect(database_conninfo())
     try:
         conn.execute(INSERT, ["ghost"])
         conn.rollback()

@@ -13,11 +13,24 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psycopg
 from django.db import connection
 
 from tests.support.seaweedfs import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_conninfo() -> str:
+    """A psycopg connection string for the test database: a session of its own."""
+    params = connection.get_connection_params()
+    return psycopg.conninfo.make_conninfo(
+        dbname=params.get("dbname"),
+        host=params.get("host") or "",
+        port=params.get("port") or "",
+        user=params.get("user") or "",
+        password=params.get("password") or "",
+    )
 
 
 def hub_environment(data_dir: Path, **settings: str) -> dict:
