@@ -96,6 +96,16 @@ def _closing_executor() -> ThreadPoolExecutor:
         return _closing
 
 
+def _forget_in_child() -> None:
+    """A forked child (a web worker forked by gunicorn after `hub up` stored the demo's
+    files) builds its own backend and threads: the parent's threads do not exist in it,
+    so work queued on their pool would never run, and the parent's pooled connections to
+    the object store must not be shared by two processes."""
+    global _closing, _closing_lock, _current, _lock
+    _closing, _closing_lock = None, threading.Lock()
+    _current, _lock = None, threading.Lock()
+
+
 def _done(result: Any = None) -> Future:
     future: Future = Future()
     future.set_result(result)
@@ -859,6 +869,9 @@ class S3Storage(Storage):
 
 _lock = threading.Lock()
 _current: Storage | None = None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def build_storage() -> Storage:

@@ -7,6 +7,7 @@ process, and keys already fetched keep verifying while Keycloak is unreachable.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from django.conf import settings
@@ -56,6 +57,15 @@ def reset() -> None:
     global _current
     with _lock:
         _current = None
+
+
+def _forget_in_child() -> None:
+    """A forked child fetches keys over connections of its own, not its parent's."""
+    global _current, _lock
+    _current, _lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def check_identity() -> tuple[str, str]:

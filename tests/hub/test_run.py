@@ -5,6 +5,7 @@ fresh data directory: it must become ready, stop cleanly on Ctrl-C (PostgreSQL
 included) and keep its data for the next start.
 """
 
+import io
 import json
 import os
 import signal
@@ -14,6 +15,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_BOUND = 300  # seconds: a bound on waiting, not a performance target
@@ -77,6 +80,54 @@ def _stop(process: subprocess.Popen) -> str:
     return output
 
 
+def _upload_a_photo(base: str, env: dict) -> tuple[int, dict]:
+    """Upload a photo as an agency system would (curl -F file=@foto.jpg -F title=…)."""
+    issued = subprocess.run(
+        [sys.executable, "-m", "hub", "apikey", "create", "--agency", "bnpb"]
+        + ["--scope", "media:write", "--scope", "content:read"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert issued.returncode == 0, issued.stderr
+    key = issued.stdout.split()[-1]
+    photo = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (30, 120, 200)).save(photo, "JPEG")
+    boundary = "simpul-run"
+    body = b"".join(
+        [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="foto.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'.encode(),
+            photo.getvalue(),
+            f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\n'
+            f"Banjir Malang\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    request = urllib.request.Request(
+        f"{base}/api/v1/media/",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    # A bound on waiting: an upload that never answers fails here.
+    with urllib.request.urlopen(request, timeout=60) as response:
+        asset = json.loads(response.read())
+    for _ in range(STARTUP_BOUND):  # the worker `make run` started renders it
+        request = urllib.request.Request(
+            f"{base}/api/v1/media/{asset['id']}/", headers={"Authorization": f"Bearer {key}"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            asset = json.loads(answer.read())
+        if asset["status"] != "processing":
+            break
+        time.sleep(1)
+    return response.status, asset
+
+
 def _postgres_running(data_dir: Path) -> bool:
     pid_file = data_dir / "pgdata" / "postmaster.pid"
     if not pid_file.exists():
@@ -131,6 +182,11 @@ def test_make_run_twice_keeps_data(tmp_path):
             timeout=120,
         )
         assert created.returncode == 0, created.stderr
+        # Uploads work in the web worker forked after the demo's files were stored.
+        status, asset = _upload_a_photo(f"http://127.0.0.1:{port}", _env(data_dir, port))
+        assert status == 201 and asset["title"] == "Banjir Malang"
+        assert asset["status"] == "ready", asset
+        assert {"thumbnail", "square"} <= {r["name"] for r in asset["renditions"]}
     finally:
         output = _stop(process)
     assert process.returncode is not None

@@ -121,3 +121,40 @@ def test_presigned_urls_are_real_and_expire(storage_backend: Backend):
 def test_readiness_check(storage_backend: Backend):
     status, detail = storage_backend.storage.check()
     assert status == "ok", detail
+
+
+def _small_write_completed_in_background(backend: Backend, data: bytes) -> bytes:
+    """Write `data` as an upload's small file is written (completed by the process's
+    background threads), keep it, and read it back."""
+    writer = _write(backend, data)
+    writer.close_soon().result(timeout=60)  # a bound on waiting: a hang fails, not blocks
+    location = backend.storage.promote(writer.temp_key, f"originals/fork/{os.urandom(4).hex()}")
+    return backend.raw_read(location)
+
+
+def test_a_forked_process_stores_with_threads_and_connections_of_its_own(storage_backend):
+    # `hub up` stores the demo's files, then gunicorn forks its web workers from that
+    # process: the parent's background threads do not exist in a child, and its
+    # pooled connections to the object store must not be shared.
+    parent = storage_backend.storage
+    assert _small_write_completed_in_background(storage_backend, b"parent") == b"parent"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child, as a web worker is: report and leave, whatever happens
+        os.close(read)
+        try:
+            child = storage_backend.storage
+            stored = _small_write_completed_in_background(storage_backend, b"child")
+            report = f"{child is not parent} {stored == b'child'}"
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            report = f"failed: {exc!r}"
+        os.write(write, report.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        report = answer.read().decode()
+    os.waitpid(pid, 0)
+    assert report == "True True"
+    # The parent's own backend is untouched by the child's start.
+    assert storage_backend.storage is parent
+    assert _small_write_completed_in_background(storage_backend, b"again") == b"again"
