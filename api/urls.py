@@ -34,6 +34,7 @@ from api.rest.facts import (
     clarifications_feed,
     jwks,
 )
+from api.rest.index import ApiIndexViewSet, front_page, resource_lists
 from api.rest.media import (
     MediaAssetViewSet,
     MediaCollectionViewSet,
@@ -63,6 +64,12 @@ router.register("clarifications", ClarificationViewSet, basename="clarification"
 router.register("bulletins", BulletinViewSet, basename="bulletin")
 
 urlpatterns = [
+    path("", front_page, name="front-page"),
+    path(
+        "api/v1/",
+        ApiIndexViewSet.as_view({"get": "retrieve"}, resources=resource_lists(router.registry)),
+        name="api-index",
+    ),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(router.urls)),

@@ -27,6 +27,7 @@ def _problem(response, status: int, code: str) -> dict:
         ("get", "/oidc/logout", "POST"),
         ("post", "/oidc/login", "GET"),
         ("post", "/.well-known/jwks.json", "GET, HEAD"),
+        ("post", "/", "GET, HEAD"),
         ("delete", "/cap/feed.atom", "GET, HEAD"),
         ("put", "/media/p/1/web.webp", "GET, HEAD"),
         ("post", "/media/s/some-token", "GET, HEAD"),
