@@ -42,7 +42,7 @@ class PolicyAdmin(admin.ModelAdmin):
         return policy.visible_to(principal_of(request), super().get_queryset(request))
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return policy.may_use_admin(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

@@ -248,6 +248,19 @@ def principal_for_user(user) -> Principal:
     )
 
 
+def may_use_admin(user) -> bool:
+    """Whether a signed-in person may open the admin at all.
+
+    Platform admins and the staff of an active agency (any role) may, and
+    accounts Django marks as staff; what each sees and may change there is
+    decided by this module, as for the API.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    principal = principal_for_user(user)
+    return user.is_staff or principal.is_platform_admin or bool(principal.roles)
+
+
 def principal_for_system(*, agency_id: int, scopes, client_id: str) -> Principal:
     """The principal of an agency system. Its scopes cap what its agency's roles allow."""
     return Principal(

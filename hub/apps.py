@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with the site agency staff sign in to (named in INSTALLED_APPS)."""
+
+    default = False  # the hub app's own config stays HubConfig
+    default_site = "agencies.identity.admin_site.StaffAdminSite"
 
 
 class HubConfig(AppConfig):

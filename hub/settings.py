@@ -51,7 +51,7 @@ if PRODUCTION:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hub.apps.StaffAdminConfig",  # django.contrib.admin, with the policy's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

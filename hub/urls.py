@@ -6,10 +6,6 @@ from django.urls import include, path
 from agencies.identity import oidc, passwords
 from hub import health
 
-admin.site.site_header = "Simpul — administrasi"
-admin.site.site_title = "Simpul"
-admin.site.login_template = "identity/admin_login.html"  # offers "Masuk dengan SSO"
-
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

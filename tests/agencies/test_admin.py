@@ -68,9 +68,7 @@ def test_admin_issues_a_key_once(superuser_client, make_agency):
 def test_agency_admin_sees_only_own_agency(make_agency, make_user):
     own = make_agency("milik-sendiri")
     other = make_agency("milik-lain")
-    admin_user = make_user(own, "agency_admin")
-    admin_user.is_staff = True
-    admin_user.save()
+    admin_user = make_user(own, "agency_admin")  # not marked is_staff: the membership counts
     make_user(other, "editor")
     client = Client()
     client.force_login(admin_user)
@@ -79,3 +77,43 @@ def test_agency_admin_sees_only_own_agency(make_agency, make_user):
     listed = set(response.context["cl"].queryset.values_list("agency__slug", flat=True))
     assert listed == {"milik-sendiri"}
     assert Membership.objects.filter(agency=other).exists()
+
+
+def _sign_in(client: Client, user) -> object:
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": user.username, "password": "test-password-123", "next": "/admin/"},
+    )
+
+
+@pytest.mark.parametrize("role", ["agency_admin", "editor", "verifier", "viewer"])
+def test_an_agencys_staff_sign_in_with_their_password(make_agency, make_user, role):
+    # The hub never sets Django's is_staff for an agency's people: the membership counts.
+    person = make_user(make_agency(), role)
+    assert not person.is_staff
+    client = Client()
+    assert _sign_in(client, person)["Location"] == "/admin/"
+    index = client.get("/admin/")
+    assert index.status_code == 200 and b"Administrasi" in index.content
+    members = client.get("/admin/agencies/membership/")
+    assert members.status_code == 200
+    may_add = client.get("/admin/agencies/membership/add/").status_code
+    assert may_add == (200 if role == "agency_admin" else 403)
+
+
+def test_accounts_outside_every_active_agency_are_refused(make_agency, make_user):
+    nobody = make_user()  # a valid password, but no agency
+    wrong = Client().post(
+        "/admin/login/", {"username": nobody.username, "password": "salah", "next": "/admin/"}
+    )
+    assert "bukan staf instansi yang aktif" in wrong.content.decode()  # the same answer
+    suspended = make_user(make_agency(status="suspended"), "agency_admin")
+    for person in (nobody, suspended):
+        client = Client()
+        refused = _sign_in(client, person)
+        assert refused.status_code == 200  # the form again, with its error
+        assert "bukan staf instansi yang aktif" in refused.content.decode()
+        assert client.get("/admin/").status_code == 302  # back to the sign-in page
+        client.force_login(person)  # a session made elsewhere (SSO) is no key either
+        assert client.get("/admin/").status_code == 302
+        assert client.get("/admin/agencies/membership/").status_code == 302

@@ -54,7 +54,7 @@ def test_a_sign_out_without_its_csrf_token_answers_403_problem_json(make_user, m
     assert "_auth_user_id" in browser.session  # still signed in
 
     # With the token the form carries, the sign-out goes through.
-    browser.get("/admin/login/")  # sets the CSRF cookie, as the page with the form does
+    browser.get("/admin/")  # sets the CSRF cookie: every admin page carries the sign-out form
     token = browser.cookies["csrftoken"].value
     signed_out = browser.post("/oidc/logout", {"csrfmiddlewaretoken": token})
     assert signed_out.status_code == 302
