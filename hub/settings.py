@@ -74,10 +74,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer carries its request id, static files and CORS preflights too.
+    "hub.request_context.RequestContextMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "hub.request_context.RequestContextMiddleware",
     "api.middleware.RefuseNulCharacters",
     "api.middleware.ProblemForBareRefusals",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -85,12 +85,16 @@ def test_every_request_through_the_hub_is_logged_with_its_request_id(
     assert caller.full_cycles == 1
     refused = caller.get("/api/v1/agencies/", HTTP_AUTHORIZATION="Bearer smpl_nope")
     assert refused.status == 401
+    # Static files are answered before the API's layers, with a request id all the same.
+    static = caller.get("/static/admin/css/base.css", HTTP_X_REQUEST_ID="cek-static")
+    assert static.status == 200 and static.header("X-Request-ID") == "cek-static"
     lines = _lines(caplog)
     assert [(line["status"], line["rid"]) for line in lines] == [
         ("200", "cek-1"),
         ("200", "cek-2"),
         ("401", refused.header("X-Request-ID")),
+        ("200", "cek-static"),
     ]
     label = f"system:key:{ApiKey.objects.get().prefix}"
-    assert [line["caller"] for line in lines] == [label, label, "anonymous"]
+    assert [line["caller"] for line in lines] == [label, label, "anonymous", "anonymous"]
     assert key not in caplog.text
