@@ -21,9 +21,9 @@ and POSTs of small JSON bodies to ``/graphql`` (no query string), without
 cookies (no session, CSRF or language cookie to weigh) or conditional headers,
 and records only 200 answers that set no cookie. Whatever it does not answer
 (a refused credential, an error, anything unusual) goes the whole way, so
-every refusal and error is the full cycle's own. A request the lane gave up on because the database
-was out of reach or a wait ran out is not sent to wait a second time: the full
-cycle answers that same failure (:func:`earlier_failure`).
+every refusal and error is the full cycle's own. A request the lane gave up on
+because the database was out of reach or a wait ran out is not sent to wait a
+second time: the full cycle answers that same failure (:func:`earlier_failure`).
 ``HUB_READ_LANE=false`` turns it off.
 """
 

@@ -48,8 +48,11 @@ def _get(url: str, **headers: str) -> tuple[int, dict, dict]:
     return _call(urllib.request.Request(url, headers=headers))
 
 
+REGIONS_GRAPHQL = "{ regions(first: 1) { edges { node { code } } } }"
+
+
 def _graphql(base: str) -> tuple[int, dict, dict]:
-    body = json.dumps({"query": "{ regions(first: 1) { edges { node { code } } } }"}).encode()
+    body = json.dumps({"query": REGIONS_GRAPHQL}).encode()
     return _call(
         urllib.request.Request(
             f"{base}/graphql", data=body, headers={"Content-Type": "application/json"}
@@ -104,9 +107,6 @@ def test_a_statement_past_its_time_limit_answers_503_database_timeout(served):
     assert _get(f"{base}/api/v1/regions/?limit=2")[0] == 200
 
 
-REGIONS_GRAPHQL = "{ regions(first: 1) { edges { node { code } } } }"
-
-
 def _answered_busy(answer, api: str) -> None:
     assert answer.status == 503 and int(answer.header("Retry-After")) > 0
     assert answer.header("X-Request-ID")
@@ -118,14 +118,22 @@ def _answered_busy(answer, api: str) -> None:
         assert answer.json()["errors"][0]["extensions"]["code"] == "database_busy"
 
 
+@pytest.fixture
+def short_lock_waits():
+    """This process's connection gives up on a lock as `serve`'s do, sooner; reset after."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '200ms'")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET lock_timeout")
+
+
 @pytest.mark.parametrize("api", ["REST", "GraphQL"])
-def test_a_read_behind_a_held_lock_waits_once(monkeypatch, api):
+def test_a_read_behind_a_held_lock_waits_once(monkeypatch, short_lock_waits, api):
     # A list is read by compiled SQL, and the second time by the read lane
     # (api.lane). A wait that ran out is reported, never run and waited out again
     # by a slower path: not by graphql-core's execution, not by the full cycle.
     caller = WsgiCaller(monkeypatch)
-    with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = '200ms'")  # what `serve` sets, shorter
     if api == "REST":
         read = partial(caller.get, "/api/v1/regions/?limit=2", HTTP_ACCEPT_LANGUAGE="en")
     else:
