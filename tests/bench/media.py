@@ -4,7 +4,7 @@ A real SeaweedFS S3 server (deploy/local) and the hub served by gunicorn
 (`python -m hub serve --no-worker`, the production options) on loopback.
 For 1 MB, 100 MB and 1 GB files it times a multipart upload through the hub
 (`POST /api/v1/media/`) and a direct `minio` put of the same file to the same
-store, samples the hub's memory during the 1 GB upload, and measures how many
+store, reads the hub's peak memory during the 1 GB upload, and measures how many
 renditions per second the processing makes from a 12-megapixel JPEG.
 For 1 MB it also times a floor (tests/bench/media_floor.py): the least any
 Python service needs to accept an authenticated, durable upload, to tell the
@@ -26,7 +26,6 @@ import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -153,46 +152,41 @@ def _direct(client, bucket: str, prefix: str, path: Path, part_size: int) -> flo
     return time.perf_counter() - started
 
 
-class RssSampler:
-    """Samples the resident memory of the hub's gunicorn worker processes."""
+class PeakRss:
+    """The hub's web workers' peak resident memory over a stretch of work.
+
+    Read from the kernel's own high-water mark (``VmHWM``, reset first through
+    ``/proc/PID/clear_refs``): exact, and with no sampling thread taking CPU
+    from the upload it measures on a machine of two cores.
+    """
 
     def __init__(self, server_pid: int):
         import psutil
 
-        self.server = psutil.Process(server_pid)
-        self.baseline = self._sample()
-        self.peak = dict(self.baseline)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.pids = [child.pid for child in psutil.Process(server_pid).children(recursive=True)]
+        self.before: dict[int, int] = {}
+        self.peak: dict[int, int] = {}
 
-    def _sample(self) -> dict[int, int]:
-        import psutil
-
-        found = {}
-        for child in self.server.children(recursive=True):
-            try:
-                found[child.pid] = child.memory_info().rss
-            except psutil.Error:
-                continue
-        return found
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for pid, rss in self._sample().items():
-                self.peak[pid] = max(self.peak.get(pid, 0), rss)
-            time.sleep(0.02)
+    @staticmethod
+    def _status(pid: int, field: str) -> int:
+        """A ``/proc/PID/status`` memory field, in bytes."""
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024
+        raise SystemExit(f"/proc/{pid}/status has no {field}: the benchmark needs Linux")
 
     def __enter__(self):
-        self._thread.start()
+        for pid in self.pids:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")  # the high-water mark := now
+            self.before[pid] = self._status(pid, "VmRSS")
         return self
 
     def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+        self.peak = {pid: self._status(pid, "VmHWM") for pid in self.pids}
 
     def growth(self) -> int:
-        """The largest increase of one process over its resident size before the upload."""
-        return max(peak - self.baseline.get(pid, peak) for pid, peak in self.peak.items())
+        """The largest increase of one process over its resident size before the work."""
+        return max(self.peak[pid] - self.before[pid] for pid in self.pids)
 
 
 class CpuMeter:
@@ -411,7 +405,7 @@ def main() -> None:
                     floor_times.append(elapsed)
                 _vary(path)
                 if size >= 1000 * MB:
-                    with RssSampler(hub.pid) as sampler:
+                    with PeakRss(hub.pid) as sampler:
                         elapsed, status = uploader.upload(path)
                     growth = max(growth or 0, sampler.growth())
                 else:
