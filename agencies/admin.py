@@ -69,6 +69,14 @@ class RegionAdmin(admin.ModelAdmin):
     list_select_related = ("parent",)
     show_full_result_count = False
 
+    # Public reference data: every admin user may look codes up, as the agency form's
+    # region search (autocomplete) does for an agency admin.
+    def has_module_permission(self, request):
+        return policy.may_use_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
     def has_add_permission(self, request):
         return False
 

@@ -99,6 +99,18 @@ def test_an_agencys_staff_sign_in_with_their_password(make_agency, make_user, ro
     assert members.status_code == 200
     may_add = client.get("/admin/agencies/membership/add/").status_code
     assert may_add == (200 if role == "agency_admin" else 403)
+    # Region codes are reference data: the agency form's region search works for everyone.
+    found = client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "agencies",
+            "model_name": "agency",
+            "field_name": "region",
+            "term": "Kabupaten Malang",
+        },
+    )
+    assert found.status_code == 200
+    assert "35.07 Kabupaten Malang" in {row["text"] for row in found.json()["results"]}
 
 
 def test_accounts_outside_every_active_agency_are_refused(make_agency, make_user):
