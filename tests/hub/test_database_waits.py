@@ -23,7 +23,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from hub.db import wait_options
-from tests.support.served import ROOT, database_conninfo, hub_environment
+from tests.support.served import ROOT, database_conninfo, hub_environment, run_hub
 from tests.support.wsgi import WsgiCaller
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -166,16 +166,7 @@ def _show_in(code: str, **settings: str) -> list[str]:
         " for n in ('statement_timeout', 'lock_timeout')])\n"
     )
     env = hub_environment(Path(os.environ.get("TMPDIR", "/tmp")), **settings)
-    result = subprocess.run(
-        [sys.executable, "-m", "hub", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.splitlines()[-1].split()
+    return run_hub("shell", "-c", script, env=env).stdout.splitlines()[-1].split()
 
 
 def test_the_job_workers_own_connections_are_bounded_too():

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from tests.support.served import run_hub
+
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_BOUND = 300  # seconds: a bound on waiting, not a performance target
 
@@ -82,16 +84,11 @@ def _stop(process: subprocess.Popen) -> str:
 
 def _upload_a_photo(base: str, env: dict) -> tuple[int, dict]:
     """Upload a photo as an agency system would (curl -F file=@foto.jpg -F title=…)."""
-    issued = subprocess.run(
-        [sys.executable, "-m", "hub", "apikey", "create", "--agency", "bnpb"]
-        + ["--scope", "media:write", "--scope", "content:read"],
-        cwd=ROOT,
+    issued = run_hub(
+        *("apikey", "create", "--agency", "bnpb", "--scope", "media:write"),
+        *("--scope", "content:read"),
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
-    assert issued.returncode == 0, issued.stderr
     key = issued.stdout.split()[-1]
     photo = io.BytesIO()
     Image.new("RGB", (1600, 1200), (30, 120, 200)).save(photo, "JPEG")
@@ -164,24 +161,14 @@ def test_make_run_twice_keeps_data(tmp_path):
             "pemkab-malang",
             "bpbd-kab-malang",
         } <= slugs
-        created = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "hub",
-                "shell",
-                "-c",
-                "from hub.demo import PLATFORM; from agencies.services import agency_create; "
-                "agency_create(principal=PLATFORM, data={'slug': 'bpbd-jatim', "
-                "'name': 'BPBD Provinsi Jawa Timur', 'type': 'perangkat_daerah', 'region': '35'})",
-            ],
-            cwd=ROOT,
+        run_hub(  # while the hub serves, an operator adds an agency
+            "shell",
+            "-c",
+            "from hub.demo import PLATFORM; from agencies.services import agency_create; "
+            "agency_create(principal=PLATFORM, data={'slug': 'bpbd-jatim', "
+            "'name': 'BPBD Provinsi Jawa Timur', 'type': 'perangkat_daerah', 'region': '35'})",
             env=_env(data_dir, port),
-            capture_output=True,
-            text=True,
-            timeout=120,
         )
-        assert created.returncode == 0, created.stderr
         # Uploads work in the web worker forked after the demo's files were stored.
         status, asset = _upload_a_photo(f"http://127.0.0.1:{port}", _env(data_dir, port))
         assert status == 201 and asset["title"] == "Banjir Malang"

@@ -33,6 +33,20 @@ def database_conninfo() -> str:
     )
 
 
+def run_hub(*args: str, env: dict) -> subprocess.CompletedProcess[str]:
+    """``python -m hub ARGS`` as an operator runs it, in `env`; it must succeed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def hub_environment(data_dir: Path, **settings: str) -> dict:
     """The environment of a hub process on the test database: only `settings` of the HUB_ ones."""
     params = connection.get_connection_params()
