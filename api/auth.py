@@ -14,7 +14,7 @@ from __future__ import annotations
 import jwt
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication
+from rest_framework import authentication, exceptions
 
 from agencies import policy
 from agencies.identity import keycloak_enabled
@@ -22,6 +22,7 @@ from agencies.identity.systems import system_authenticate
 from agencies.identity.verifier import token_verifier
 from agencies.services import apikey_authenticate
 from agencies.tokens import TokenRejected, client_id
+from api.errors import csrf_refused
 from hub import auth_failures, request_context
 from hub.errors import (
     AuthenticationFailed,
@@ -119,6 +120,14 @@ class SessionAuthentication(authentication.SessionAuthentication):
         principal = policy.principal_for_user(user)
         request_context.set_principal(principal)
         return principal, None
+
+    def enforce_csrf(self, request):
+        """Writes of a signed-in browser carry the CSRF token (the ``X-CSRFToken`` header
+        or the form's field); without it they answer 403 ``csrf_failed``, as forms do."""
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise csrf_refused() from None
 
 
 def _unverified_client(token: str) -> str:

@@ -291,13 +291,15 @@ def handler403(request, exception=None):
     return problem_response(errors.PermissionDenied(), request)
 
 
+def csrf_refused() -> errors.PermissionDenied:
+    """A signed-in browser's write without a valid CSRF token: 403 ``csrf_failed``."""
+    return errors.PermissionDenied(
+        "Permintaan ini tidak membawa token CSRF yang sah; muat ulang halamannya.",
+        "This request carries no valid CSRF token; reload the page.",
+        code="csrf_failed",
+    )
+
+
 def csrf_failure(request, reason: str = ""):
     """A form post without a valid CSRF token (sign-out, the admin): 403 ``csrf_failed``."""
-    return problem_response(
-        errors.PermissionDenied(
-            "Permintaan formulir ini tidak membawa token CSRF yang sah; muat ulang halamannya.",
-            "This form request carries no valid CSRF token; reload the page.",
-            code="csrf_failed",
-        ),
-        request,
-    )
+    return problem_response(csrf_refused(), request)

@@ -2,6 +2,8 @@
 
 import orjson
 from django.conf import settings
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from rest_framework import parsers
 
 from hub.errors import MalformedRequest, PayloadTooLarge, find_nul, nul_character
@@ -9,6 +11,20 @@ from hub.errors import MalformedRequest, PayloadTooLarge, find_nul, nul_characte
 # No document the hub reads nests deeper than a few levels; anything deeper is refused
 # before code that walks values recursively (validation, messages, logs) meets it.
 MAX_DEPTH = 32
+
+
+class UnreadBodyParser(parsers.BaseParser):
+    """Accepts a body of any type without reading it: whoever serves the request reads it.
+
+    Anything that asks DRF for the form data (the CSRF check of a session
+    caller) gets an empty form, so the body is read exactly once, later: by the
+    media services, which stream uploads, and by GraphQL, which parses its own.
+    """
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return parsers.DataAndFiles(QueryDict(), MultiValueDict())
 
 
 def too_deep(raw: bytes, data) -> bool:

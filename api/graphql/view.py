@@ -30,7 +30,7 @@ from api.errors import INTERNAL_ERROR, problem_response, repeats_its_wait, to_hu
 from api.graphql.compiled import CompiledList, compiled_list
 from api.graphql.execution import HubExecutionContext
 from api.graphql.limits import validation_rules
-from api.parsers import load_json
+from api.parsers import UnreadBodyParser, load_json
 from hub import request_context
 from hub.errors import HubError, MalformedRequest
 
@@ -45,8 +45,12 @@ def _about_a_variable(error) -> bool:
 
 
 def resolve_principal(request) -> policy.Principal:
-    """Run the REST authenticators on a plain Django request; ANONYMOUS when none applies."""
-    drf_request = Request(request)
+    """Run the REST authenticators on a plain Django request; ANONYMOUS when none applies.
+
+    The body stays unread for GraphQL (the session's CSRF check sees an empty form
+    and takes the ``X-CSRFToken`` header, as GraphiQL sends it).
+    """
+    drf_request = Request(request, parsers=[UnreadBodyParser()])
     authenticators = (
         KeycloakTokenAuthentication(),
         ApiKeyAuthentication(),

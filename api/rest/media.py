@@ -13,17 +13,16 @@ import contextlib
 import re
 from typing import Any
 
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
-from django.utils.datastructures import MultiValueDict
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import parsers, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from api.errors import problem_response, to_hub_error
-from api.parsers import JSONParser
+from api.parsers import JSONParser, UnreadBodyParser
 from api.plans import KeyedQuery, plans
 from api.renderers import JSONRenderer
 from api.resources import Expansion, Resource
@@ -130,17 +129,10 @@ COLLECTION = Resource(
 # -- request parsing ---------------------------------------------------------------------
 
 
-class UnreadBodyParser(parsers.BaseParser):
-    """Accepts an upload body without reading it: the media services stream it themselves.
-
-    Anything that asks DRF for the form data (the CSRF check of a session
-    caller) gets an empty form, so the body is read exactly once, by the service.
-    """
+class UploadBodyParser(UnreadBodyParser):
+    """A multipart upload, left for the media services to stream."""
 
     media_type = "multipart/form-data"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        return parsers.DataAndFiles(QueryDict(), MultiValueDict())
 
 
 TUS_BODY = "application/offset+octet-stream"
@@ -356,7 +348,7 @@ class MediaAssetViewSet(ResourceViewSet):
     lookup_field = "pk"
     lookup_value_regex = r"[0-9]+"
     anonymous_read = True
-    parser_classes = [JSONParser, UnreadBodyParser]
+    parser_classes = [JSONParser, UploadBodyParser]
 
     def get_queryset(self):
         return selectors.asset_list(self.request.user)
@@ -533,7 +525,7 @@ class MediaAssetViewSet(ResourceViewSet):
         request={"multipart/form-data": LookupForm, "application/json": LookupInput},
         responses={200: OpenApiTypes.OBJECT},
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, UnreadBodyParser])
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser, UploadBodyParser])
     def lookup(self, request):
         principal = request.user
         if (request.content_type or "").startswith("multipart/form-data"):
