@@ -1,4 +1,5 @@
-"""Request body parsing: JSON only (with size limits), malformed bodies answer 400."""
+"""Request body parsing: JSON with size limits (malformed bodies answer 400), and bodies left
+unread for the code that streams or parses them itself."""
 
 import orjson
 from django.conf import settings
