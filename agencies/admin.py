@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import HttpResponseRedirect
+from django.utils.translation import get_language
 
 from agencies import policy
 from agencies.models import Agency, ApiClient, ApiKey, Membership, Region
@@ -58,6 +60,25 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A record is added for an agency the person administers (platform admins: any).
+        principal = principal_of(request)
+        if db_field.name == "agency" and not principal.is_platform_admin:
+            kwargs["queryset"] = Agency.objects.filter(
+                pk__in=principal.agencies_with_role(policy.AGENCY_ADMIN)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A service refusing a valid form (a rule the form cannot check: Keycloak not
+        configured, a change made meanwhile) comes back to the page as an error message,
+        not as the API's problem document; nothing of it was saved."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except HubError as error:
+            self.message_user(request, error.message((get_language() or "id")[:2]), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Region)

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from agencies.models import Agency, ApiKey, Membership
+from agencies.models import Agency, ApiClient, ApiKey, Membership
 from hub.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +129,36 @@ def test_accounts_outside_every_active_agency_are_refused(make_agency, make_user
         client.force_login(person)  # a session made elsewhere (SSO) is no key either
         assert client.get("/admin/").status_code == 302
         assert client.get("/admin/agencies/membership/").status_code == 302
+
+
+def test_an_agency_admin_adds_records_only_for_their_own_agencies(make_agency, make_user):
+    own, other = make_agency("milik-admin"), make_agency("bukan-milik")
+    client = Client()
+    client.force_login(make_user(own, "agency_admin"))
+    form = client.get("/admin/agencies/apikey/add/").context["adminform"].form
+    assert list(form.fields["agency"].queryset) == [own]
+    # Another agency's id, sent anyway, is the form's error, not an API error page.
+    refused = client.post(
+        "/admin/agencies/apikey/add/",
+        {"agency": other.pk, "name": "Situs", "scopes": ["content:read"], "expires_at": ""},
+    )
+    assert refused.status_code == 200 and refused["Content-Type"].startswith("text/html")
+    assert refused.context["adminform"].form.errors["agency"]
+    assert not ApiKey.objects.exists()
+
+
+def test_a_service_refusal_comes_back_to_the_admin_page_as_a_message(make_agency, make_user):
+    # API clients live in Keycloak; the embedded identity has none to create.
+    agency = make_agency("klien-admin")
+    client = Client()
+    client.force_login(make_user(agency, "agency_admin"))
+    refused = client.post(
+        "/admin/agencies/apiclient/add/",
+        {"agency": agency.pk, "name": "Situs web", "scopes": ["content:read"]},
+        follow=True,
+    )
+    assert refused.redirect_chain == [("/admin/agencies/apiclient/add/", 302)]
+    assert refused["Content-Type"].startswith("text/html")
+    shown = [str(message) for message in refused.context["messages"]]
+    assert shown == ["Klien API memerlukan Keycloak; gunakan kunci API."]
+    assert not ApiClient.objects.exists()
