@@ -14,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import get_language
 
 from agencies import policy
+from agencies.identity.admin_site import admitted, principal_of
 from agencies.models import Agency, ApiClient, ApiKey, Membership, Region
 from agencies.services import (
     agency_create,
@@ -30,10 +31,6 @@ from agencies.tasks import agency_schedule, client_schedule, membership_schedule
 from hub.errors import HubError
 
 
-def principal_of(request) -> policy.Principal:
-    return policy.principal_for_user(request.user)
-
-
 class PolicyAdmin(admin.ModelAdmin):
     """Rows and permissions come from the access policy, not Django's model permissions."""
 
@@ -44,7 +41,7 @@ class PolicyAdmin(admin.ModelAdmin):
         return policy.visible_to(principal_of(request), super().get_queryset(request))
 
     def has_module_permission(self, request):
-        return policy.may_use_admin(request.user)
+        return admitted(request)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
@@ -93,7 +90,7 @@ class RegionAdmin(admin.ModelAdmin):
     # Public reference data: every admin user may look codes up, as the agency form's
     # region search (autocomplete) does for an agency admin.
     def has_module_permission(self, request):
-        return policy.may_use_admin(request.user)
+        return admitted(request)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

@@ -248,16 +248,17 @@ def principal_for_user(user) -> Principal:
     )
 
 
-def may_use_admin(user) -> bool:
+def may_use_admin(user, principal: Principal | None = None) -> bool:
     """Whether a signed-in person may open the admin at all.
 
     Platform admins and the staff of an active agency (any role) may, and
     accounts Django marks as staff; what each sees and may change there is
-    decided by this module, as for the API.
+    decided by this module, as for the API. `principal` is the user's, when the
+    caller has it already.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    principal = principal_for_user(user)
+    principal = principal or principal_for_user(user)
     return user.is_staff or principal.is_platform_admin or bool(principal.roles)
 
 

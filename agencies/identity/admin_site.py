@@ -25,6 +25,20 @@ _REFUSED = {
 }
 
 
+def principal_of(request) -> policy.Principal:
+    """The signed-in person's principal, read once per request: an admin page asks for it
+    for the site, for every model it lists and for every form field it draws."""
+    principal = getattr(request, "_admin_principal", None)
+    if principal is None:
+        principal = request._admin_principal = policy.principal_for_user(request.user)
+    return principal
+
+
+def admitted(request) -> bool:
+    """Whether this request's person may use the admin (:func:`policy.may_use_admin`)."""
+    return policy.may_use_admin(request.user, principal_of(request))
+
+
 def _refused() -> str:
     return _REFUSED.get((get_language() or "id")[:2], _REFUSED["id"])
 
@@ -50,4 +64,4 @@ class StaffAdminSite(admin.AdminSite):
     login_form = StaffLoginForm
 
     def has_permission(self, request):
-        return policy.may_use_admin(request.user)
+        return admitted(request)

@@ -1,7 +1,9 @@
 """The Django admin asks the same policy and services as the API."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Agency, ApiClient, ApiKey, Membership
 from hub.models import AuditEntry
@@ -162,3 +164,13 @@ def test_a_service_refusal_comes_back_to_the_admin_page_as_a_message(make_agency
     shown = [str(message) for message in refused.context["messages"]]
     assert shown == ["Klien API memerlukan Keycloak; gunakan kunci API."]
     assert not ApiClient.objects.exists()
+
+
+def test_an_admin_page_reads_the_persons_roles_once(make_agency, make_user):
+    client = Client()
+    client.force_login(make_user(make_agency("sekali-baca"), "agency_admin"))
+    with CaptureQueriesContext(connection) as ran:
+        index = client.get("/admin/")
+    assert index.status_code == 200 and b"/admin/agencies/membership/" in index.content
+    roles = [q["sql"] for q in ran.captured_queries if 'FROM "agencies_membership"' in q["sql"]]
+    assert len(roles) == 1, roles
