@@ -14,9 +14,9 @@ class JSONRenderer(renderers.BaseRenderer):
             return b""
         if isinstance(data, bytes):
             return data
-        return orjson.dumps(
-            data, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME, default=str
-        )
+        # Dates and times as RFC 3339 (what serializers give too); anything else
+        # orjson does not know (Decimal, lazy translations…) as its text.
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS, default=str)
 
 
 class ProblemJSONRenderer(JSONRenderer):

@@ -785,9 +785,9 @@ class MediaUploadViewSet(viewsets.ViewSet):
             response = HttpResponse(
                 JSONRenderer().render(_upload_body(upload)), content_type="application/json"
             )
-        response["Upload-Offset"] = str(upload.offset)
+        # A client whose last PATCH got no answer learns the asset here.
+        response = self._progress(upload, response)
         response["Upload-Length"] = str(upload.length)
-        response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
         return response
 
     @extend_schema(

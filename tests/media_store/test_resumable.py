@@ -6,7 +6,7 @@ import base64
 import hashlib
 import io
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -99,6 +99,12 @@ def test_interrupted_upload_completes_after_resuming(storage_backend, agency_tea
     assert storage_backend.raw_read(Blob.objects.get(sha256=asset.sha256).location) == data
     status = client.get(location.split("testserver", 1)[-1]).json()
     assert status["status"] == "complete" and status["asset"] == asset.pk
+    assert datetime.fromisoformat(status["expires_at"]) == MediaUpload.objects.get().expires_at
+    assert "T" in status["expires_at"]  # RFC 3339, as every other time the API gives
+    # A client whose last PATCH got no answer asks where the upload stands.
+    after = _head(client, location)
+    assert after["Upload-Offset"] == after["Upload-Length"] == str(len(data))
+    assert (after["X-Simpul-Asset"], after["X-Simpul-Duplicate"]) == (str(asset.pk), "false")
 
     run_jobs()
     asset.refresh_from_db()
