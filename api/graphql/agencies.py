@@ -40,7 +40,13 @@ def principal(info) -> policy.Principal:
     return getattr(info.context, "principal", policy.ANONYMOUS)
 
 
-class CountableConnection(relay.Connection):
+class ListConnection(relay.Connection):
+    """A list's page: edges with cursors and pageInfo.
+
+    No total count: counting a large list costs as much as reading it, and
+    clients page with ``first``/``after`` until ``hasNextPage`` is false.
+    """
+
     class Meta:
         abstract = True
 
@@ -59,7 +65,7 @@ class RegionType(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("code", "name", "level", "kind", "parent")
         filterset_class = RegionFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -98,7 +104,7 @@ class AgencyType(DjangoObjectType):
             "updated_at",
         )
         filterset_class = AgencyFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -142,7 +148,7 @@ class MembershipType(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("agency", "role", "created_at")
         filterset_class = MembershipFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -184,7 +190,7 @@ class ApiKeyType(DjangoObjectType):
             "last_used_at",
         )
         filterset_class = ApiKeyFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -228,7 +234,7 @@ class ApiClientType(DjangoObjectType):
             "version",
         )
         filterset_class = ApiClientFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):

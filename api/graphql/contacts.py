@@ -50,7 +50,7 @@ from agencies.contacts.services import (
 )
 from agencies.vcard import to_jcard, to_vcard
 from api.errors import language
-from api.graphql.agencies import AgencyType, CountableConnection, RegionType, principal
+from api.graphql.agencies import AgencyType, ListConnection, RegionType, principal
 from api.graphql.connections import HubConnectionField
 from api.graphql.errors import ERRORS, hub_mutation, mutation
 from hub.errors import FieldError, NotFound, ValidationFailed
@@ -198,7 +198,7 @@ class OfficeType(DjangoObjectType):
             "updated_at",
         )
         filterset_class = OfficeFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -248,7 +248,7 @@ class PersonType(DjangoObjectType):
             "updated_at",
         )
         filterset_class = PersonFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -301,7 +301,7 @@ class PostType(DjangoObjectType):
         )
         convert_choices_to_enum = False
         filterset_class = PostFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -378,7 +378,7 @@ class ContactPointType(DjangoObjectType):
         )
         convert_choices_to_enum = False
         filterset_class = ContactPointFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):

@@ -20,7 +20,7 @@ from agencies import policy
 from agencies.models import Agency
 from api.errors import language
 from api.graphql import compiled
-from api.graphql.agencies import CountableConnection, principal
+from api.graphql.agencies import ListConnection, principal
 from api.graphql.connections import HubConnectionField
 from api.graphql.errors import ERRORS, hub_mutation, mutation
 from hub.errors import FieldError, NotFound, ValidationFailed
@@ -119,7 +119,7 @@ class ClaimType(DjangoObjectType):
             "updated_at",
         )
         filterset_class = ClaimFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -243,7 +243,7 @@ class ClarificationType(DjangoObjectType):
             "updated_at",
         )
         filterset_class = ClarificationFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -402,7 +402,7 @@ class BulletinType(DjangoObjectType):
             "updated_at",
         )
         filterset_class = BulletinFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):

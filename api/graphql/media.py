@@ -15,7 +15,7 @@ from graphene_django.utils import bypass_get_queryset
 
 from agencies import policy
 from api.graphql import compiled
-from api.graphql.agencies import CountableConnection, principal
+from api.graphql.agencies import ListConnection, principal
 from api.graphql.connections import HubConnectionField
 from api.graphql.errors import MutationError, hub_mutation
 from hub.errors import NotFound
@@ -57,7 +57,7 @@ class MediaCollectionType(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("agency", "title", "description", "visibility", "version", "created_at")
         filterset_class = CollectionFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -75,6 +75,7 @@ class MediaAssetType(DjangoObjectType):
     """A shared media file (image, video, audio or document) and its metadata."""
 
     database_id = graphene.Int(required=True, description="The asset's id (REST `id`).")
+    size = graphene.BigInt(required=True, description="Of the original, in bytes.")
     tags = graphene.List(graphene.NonNull(graphene.String), required=True)
     renditions = graphene.List(
         graphene.NonNull(MediaRenditionType),
@@ -126,7 +127,7 @@ class MediaAssetType(DjangoObjectType):
             "updated_at",
         )
         filterset_class = MediaAssetFilterSet
-        connection_class = CountableConnection
+        connection_class = ListConnection
 
     @classmethod
     def get_queryset(cls, queryset, info):
