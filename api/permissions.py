@@ -30,3 +30,15 @@ class PolicyPermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS and getattr(view, "anonymous_read", False):
             return True
         raise NotAuthenticated()
+
+
+class AnyoneMayCheck(PolicyPermission):
+    """Checks are open to anyone: a citizen checks a copy forwarded to them.
+
+    ``POST`` asks a question (is this signature good, is this picture an
+    official one) and changes nothing; what the answer shows is still the
+    policy's (an anonymous caller is answered from public content only).
+    """
+
+    def has_permission(self, request, view):
+        return request.method in ("POST", "OPTIONS") or super().has_permission(request, view)

@@ -38,7 +38,6 @@ from api.rest.index import ApiIndexViewSet, front_page, resource_lists
 from api.rest.media import (
     MediaAssetViewSet,
     MediaCollectionViewSet,
-    MediaLookupAliasViewSet,
     MediaUploadViewSet,
     media_public_file,
     media_signed_file,
@@ -74,11 +73,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(router.urls)),
     path("api/v1/hotlines", HotlineViewSet.as_view({"get": "list"}), name="hotlines"),
-    path(
-        "api/v1/media/lookup",
-        MediaLookupAliasViewSet.as_view({"post": "lookup"}),
-        name="media-lookup",
-    ),
     path("media/p/<int:asset_id>/<str:variant>", media_public_file, name="media-public"),
     path("media/s/<str:token>", media_signed_file, name="media-signed"),
     path("api/v1/claims/lookup", ClaimViewSet.as_view({"get": "lookup"}), name="claim-lookup"),

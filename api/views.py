@@ -11,6 +11,7 @@ in the write's own transaction (:meth:`ResourceViewSet.changing`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from collections.abc import Iterator
 from typing import Any
@@ -19,10 +20,13 @@ from urllib.parse import urlencode
 import orjson
 from django.db import models, transaction
 from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from rest_framework import viewsets
 
 from agencies.policy import scope_key
 from api import lane
+from api.errors import problem_response, to_hub_error
 from api.filtering import apply_filters
 from api.pagination import encode_cursor, paginate, parse_limit
 from api.plans import CompiledQuery, plans
@@ -38,6 +42,29 @@ def etag_for(body: bytes) -> str:
 def _matches(header: str, etag: str) -> bool:
     candidates = [part.strip().removeprefix("W/") for part in header.split(",")]
     return "*" in candidates or etag in candidates
+
+
+def plain_view(view):
+    """A plain Django GET view (files, feeds, JWKS, the front page) that answers like the API.
+
+    Only GET and HEAD (anything else: 405 problem+json); failures the hub knows
+    answer problem+json. It changes nothing, so no CSRF check stands before
+    the 405 a POST deserves.
+    """
+
+    @csrf_exempt
+    @require_safe
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Exception as exc:
+            error = to_hub_error(exc)
+            if error is None:
+                raise
+            return problem_response(error, request)
+
+    return wrapped
 
 
 class ResourceViewSet(viewsets.ViewSet):

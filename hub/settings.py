@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hub.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.middleware.ApiPaths",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "hub.messages.LazyMessageMiddleware",
@@ -311,6 +312,8 @@ if HUB_STORAGE == "s3":
 if MINIO_PART_SIZE < 5 * 1024 * 1024:
     raise ConfigurationError("MINIO_PART_SIZE must be at least 5 MiB (5242880), the S3 minimum")
 HUB_MEDIA_MAX_UPLOAD = env("HUB_MEDIA_MAX_UPLOAD", 2 * 1024**3, int)  # one multipart request
+# A file sent to POST /api/v1/media/lookup (open to anyone): read, hashed, never stored.
+HUB_MEDIA_LOOKUP_MAX_BYTES = env("HUB_MEDIA_LOOKUP_MAX_BYTES", 100 * 1024**2, int)
 HUB_MEDIA_MAX_RESUMABLE = env("HUB_MEDIA_MAX_RESUMABLE", 5 * 1024**3, int)  # tus uploads
 HUB_MEDIA_QUOTA_BYTES = env("HUB_MEDIA_QUOTA_BYTES", 100 * 1024**3, int)  # per agency; 0 = none
 HUB_MEDIA_MAX_PIXELS = env("HUB_MEDIA_MAX_PIXELS", 60_000_000, int)  # decompression bombs

@@ -168,8 +168,10 @@ def asset_lookup(
 ) -> Lookup:
     """Visible assets whose original or a rendition has `sha256`, and those whose
     perceptual hash is within ``HUB_MEDIA_NEAR_DISTANCE`` bits of `phash`.
+
+    Anyone may ask (a citizen checks a picture forwarded to them); the answer
+    holds only what the caller may see, for an anonymous one public assets.
     """
-    policy.require_authenticated(principal)
     sha256 = _hex_text(sha256)
     phash = _hex_text(phash)
     if sha256 and not SHA256_RE.match(sha256):
@@ -211,15 +213,17 @@ def asset_lookup(
 
 
 def asset_lookup_file(*, principal: Principal, body: MultipartBody) -> Lookup:
-    """Look up the file in a multipart body (field ``file``). Nothing is stored."""
-    policy.require_authenticated(principal)
+    """Look up the file in a multipart body (field ``file``). Nothing is stored.
+
+    The file is read up to ``HUB_MEDIA_LOOKUP_MAX_BYTES`` (413 past it).
+    """
     seen: dict[str, str] = {}
 
     def image_hook(stream) -> None:
         image = processing.open_for_rendering(stream, max_pixels=settings.HUB_MEDIA_MAX_PIXELS)
         seen["phash"] = processing.phash_of(image)
 
-    limit = settings.HUB_MEDIA_MAX_UPLOAD
+    limit = settings.HUB_MEDIA_LOOKUP_MAX_BYTES
     _fields, inspection = body.receive(
         lambda: Receiver(storage=None, limit=limit, image_hook=image_hook)
     )

@@ -4,12 +4,9 @@ the Atom feeds and the CAP 1.2 alerts. Thin: every rule lives in hub.facts."""
 
 from __future__ import annotations
 
-import functools
-
 import orjson
 from django.http import HttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -20,14 +17,13 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 
 from agencies import policy
-from api.errors import problem_response, to_hub_error
 from api.graphql.view import resolve_principal
 from api.pagination import parse_limit
-from api.permissions import PolicyPermission
+from api.permissions import AnyoneMayCheck
 from api.renderers import JSONRenderer
 from api.resources import Expansion, Resource
 from api.schema import document_resource, resource_serializer
-from api.views import ResourceViewSet
+from api.views import ResourceViewSet, plain_view
 from hub.errors import FieldError, NotAcceptable, NotFound, ValidationFailed
 from hub.facts import documents, feeds, keys, links, selectors, services
 from hub.facts.filters import (
@@ -806,13 +802,6 @@ class SearchViewSet(ResourceViewSet):
         return self.respond({"results": [hit.as_dict() for hit in hits], "total": total})
 
 
-class AnyoneMayCheck(PolicyPermission):
-    """Verification is open to anyone: a citizen checks a copy forwarded to them."""
-
-    def has_permission(self, request, view):
-        return request.method in ("POST", "OPTIONS") or super().has_permission(request, view)
-
-
 class VerifyInput(serializers.Serializer):
     document = serializers.JSONField(required=False, help_text="the signed document")
     signature = serializers.CharField(help_text="detached JWS (header..signature)")
@@ -837,23 +826,6 @@ class VerifyViewSet(ResourceViewSet):
 
 # ---------------------------------------------------------------------------
 # documents outside /api: JWKS, Atom feeds, CAP alerts
-
-
-def plain_view(view):
-    """A plain Django GET view; failures answer problem+json like the API."""
-
-    @require_safe
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except Exception as exc:
-            error = to_hub_error(exc)
-            if error is None:
-                raise
-            return problem_response(error, request)
-
-    return wrapped
 
 
 @plain_view

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from api.views import ResourceViewSet
+from api.views import ResourceViewSet, plain_view
 
 # Documents the hub publishes besides its resources: (name, URL name).
 DOCUMENTS = (
@@ -92,7 +91,7 @@ class ApiIndexViewSet(ResourceViewSet):
         )
 
 
-@require_safe
+@plain_view
 def front_page(request):
     """The hub's front page for a person: what Simpul is and where each part of it is."""
     return render(request, "api/index.html", {"api": reverse("api-index")})

@@ -15,19 +15,18 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date
-from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
-from api.errors import problem_response, to_hub_error
 from api.parsers import JSONParser, UnreadBodyParser
+from api.permissions import AnyoneMayCheck
 from api.plans import KeyedQuery, plans
 from api.renderers import JSONRenderer
 from api.resources import Expansion, Resource
 from api.schema import document_resource, resource_serializer
-from api.views import ResourceViewSet
+from api.views import ResourceViewSet, plain_view
 from hub.errors import (
     ChecksumMismatch,
     FieldError,
@@ -243,32 +242,14 @@ def stream_file(request, download: delivery.Download, *, cache: str) -> HttpResp
     return response
 
 
-def _file_view(serve):
-    """A plain Django view serving files; failures answer problem+json like the API."""
-
-    @require_safe
-    def view(request, *args, **kwargs):
-        try:
-            return serve(request, *args, **kwargs)
-        except Exception as exc:
-            error = to_hub_error(exc)
-            if error is None:
-                raise
-            return problem_response(error, request)
-
-    view.__name__ = serve.__name__
-    view.__doc__ = serve.__doc__
-    return view
-
-
-@_file_view
+@plain_view
 def media_public_file(request, asset_id: int, variant: str):
     """The stable URL of a rendition of a public, published asset (no authentication)."""
     download = selectors.public_download(asset_id, variant)
     return stream_file(request, download, cache="public, max-age=300")
 
 
-@_file_view
+@plain_view
 def media_signed_file(request, token: str):
     """A short-lived, hub-signed URL (local storage: the hub serves the bytes itself)."""
     download = delivery.read_token(token)
@@ -522,10 +503,18 @@ class MediaAssetViewSet(ResourceViewSet):
 
     @extend_schema(
         summary="Is this file (or a resized copy) an official asset? Exact and near matches",
+        description="Open to anyone, like signature checks: an anonymous caller is answered "
+        "from public, published assets. A file is read up to `HUB_MEDIA_LOOKUP_MAX_BYTES` "
+        "and never stored; for a larger one send its `sha256`.",
         request={"multipart/form-data": LookupForm, "application/json": LookupInput},
         responses={200: OpenApiTypes.OBJECT},
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, UploadBodyParser])
+    @action(
+        detail=False,
+        methods=["post"],
+        parser_classes=[JSONParser, UploadBodyParser],
+        permission_classes=[AnyoneMayCheck],
+    )
     def lookup(self, request):
         principal = request.user
         if (request.content_type or "").startswith("multipart/form-data"):
@@ -556,12 +545,6 @@ class MediaAssetViewSet(ResourceViewSet):
             request.user, services.upload_agency(request.user, request.GET.get("agency"))
         )
         return self.respond(usage.as_dict())
-
-
-class MediaLookupAliasViewSet(MediaAssetViewSet):
-    """``POST /api/v1/media/lookup`` without the trailing slash (documented with it)."""
-
-    schema = None
 
 
 class _AssetRow:
@@ -858,7 +841,6 @@ def _upload_body(upload) -> dict[str, Any]:
 
 __all__ = [
     "MediaAssetViewSet",
-    "MediaLookupAliasViewSet",
     "MediaCollectionViewSet",
     "MediaUploadViewSet",
     "media_public_file",

@@ -12,7 +12,7 @@ from PIL import Image
 
 from media_store.services import asset_process, asset_publish, asset_upload_stream
 from tests.conftest import PLATFORM
-from tests.media_store.conftest import content, heic_from_a_phone, jpeg, upload
+from tests.media_store.conftest import assert_problem, content, heic_from_a_phone, jpeg, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +234,59 @@ def test_lookup_respects_what_the_caller_may_see(local_storage, agency_team, api
     assert [a["id"] for a in _lookup_file(api(user=owner.viewer), data)["exact"]] == [asset.pk]
     bad = api(user=checker.viewer).post("/api/v1/media/lookup/", {"sha256": "xyz"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "invalid_sha256"
+
+
+def test_anyone_may_ask_whether_a_picture_is_an_official_public_one(
+    local_storage, agency_team, api
+):
+    """A citizen checks a picture forwarded to them, without an account."""
+    owner = agency_team()
+    public = _asset(
+        owner.agency, _blocks(4), title="Peringatan dini", publish=True, visibility="public"
+    )
+    shared_data = _blocks(5)
+    shared = _asset(
+        owner.agency, shared_data, title="Untuk instansi", publish=True, visibility="agencies"
+    )
+    citizen = api()
+
+    found = _lookup_file(citizen, _blocks(4))
+    assert [item["id"] for item in found["exact"]] == [public.pk]
+    assert found["exact"][0]["original_url"] is None
+    # Published for agencies only: an anonymous caller learns nothing of it,
+    # while an agency's system finds it.
+    unseen = _lookup_file(citizen, shared_data)
+    assert (unseen["exact"], unseen["near"]) == ([], [])
+    seen = _lookup_file(api(user=agency_team().viewer), shared_data)
+    assert [item["id"] for item in seen["exact"]] == [shared.pk]
+    by_hash = citizen.post("/api/v1/media/lookup", {"sha256": shared.sha256}).json()
+    assert by_hash["exact"] == []
+    by_hash = citizen.post("/api/v1/media/lookup", {"sha256": public.sha256}).json()
+    assert [item["id"] for item in by_hash["exact"]] == [public.pk]
+    gql = citizen.gql(
+        "query($s: String) { mediaLookup(sha256: $s) { exact { databaseId } } }",
+        {"s": public.sha256},
+    )
+    assert gql["data"]["mediaLookup"]["exact"] == [{"databaseId": public.pk}]
+    # The rest of the media API still needs an account to write.
+    assert_problem(citizen.post("/api/v1/media/", {"title": "x"}), 401, "not_authenticated")
+
+
+def test_a_file_to_look_up_is_read_up_to_its_own_limit(local_storage, settings, api):
+    from django.test.client import encode_multipart
+
+    settings.HUB_MEDIA_LOOKUP_MAX_BYTES = 100_000
+    handle = io.BytesIO(b"\x00\x00\x00\x18ftypmp42" + bytes(300_000))
+    handle.name = "video-wa.mp4"
+    response = api().client.generic(
+        "POST",
+        "/api/v1/media/lookup/",
+        encode_multipart("B0UND", {"file": handle}),
+        content_type="multipart/form-data; boundary=B0UND",
+    )
+    assert_problem(response, 413, "payload_too_large")
+    assert response.json()["limit"] == 100_000
+    assert local_storage.objects() == []
 
 
 def _lookup_file(client, data: bytes) -> dict:
