@@ -29,6 +29,7 @@ from agencies.policy import Principal
 from agencies.tasks import agency_schedule, client_schedule, membership_schedule
 from hub.audit import audit_record
 from hub.changes import change_record
+from hub.dates import INVALID_DATETIME, YEARS
 from hub.errors import Conflict, FieldError, NotFound, ValidationFailed, check_version
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$")
@@ -513,12 +514,27 @@ def apikey_create(
         errors.append(_error("name", "required", "Nama wajib diisi.", "A name is required."))
     errors.extend(_scope_errors(principal, scopes))
     now = timezone.now()
+    longest = settings.HUB_API_KEY_MAX_DAYS
     if expires_at is None:
-        expires_at = now + timedelta(days=settings.HUB_API_KEY_DEFAULT_DAYS)
-    elif expires_at <= now:
-        errors.append(
-            _error("expires_at", "in_past", "Harus di masa depan.", "Must be in the future.")
-        )
+        expires_at = now + timedelta(days=min(settings.HUB_API_KEY_DEFAULT_DAYS, longest))
+    elif expires_at.year not in YEARS:
+        errors.append(_error("expires_at", "invalid_datetime", *INVALID_DATETIME))
+    else:
+        if timezone.is_naive(expires_at):
+            expires_at = timezone.make_aware(expires_at)  # no offset given: the hub's time (WIB)
+        if expires_at <= now:
+            errors.append(
+                _error("expires_at", "in_past", "Harus di masa depan.", "Must be in the future.")
+            )
+        elif expires_at > now + timedelta(days=longest):
+            errors.append(
+                _error(
+                    "expires_at",
+                    "too_far",
+                    f"Paling lama {longest} hari dari sekarang; perpanjang dengan kunci baru.",
+                    f"At most {longest} days from now; rotate to a new key after that.",
+                )
+            )
     if not agency.is_active:
         errors.append(
             _error("agency", "agency_suspended", "Instansi ditangguhkan.", "Agency suspended.")

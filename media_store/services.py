@@ -33,7 +33,7 @@ from agencies.models import Agency
 from agencies.policy import Principal
 from hub.audit import audit_record
 from hub.changes import change_record
-from hub.dates import parse_date, parse_datetime
+from hub.dates import INVALID_DATETIME, YEARS, parse_date, parse_datetime
 from hub.errors import (
     ChecksumMismatch,
     Conflict,
@@ -215,6 +215,8 @@ def _as_datetime(value: Any) -> datetime | None | str:
         return None
     if isinstance(value, datetime):
         parsed = value
+        if parsed.year not in YEARS:
+            return "invalid"
     elif isinstance(value, str):
         parsed = parse_datetime(value.strip())
         if parsed is None:
@@ -313,8 +315,7 @@ def _clean_asset(
                     _error(
                         name,
                         "invalid_datetime",
-                        "Format tanggal-waktu tidak valid (ISO 8601).",
-                        "Not an ISO 8601 date-time.",
+                        *INVALID_DATETIME,
                     )
                 )
             else:

@@ -25,7 +25,7 @@ from agencies.contact_values import (
 )
 from agencies.contacts.models import ContactPoint, Office, Person, Post
 from agencies.models import Agency, Region
-from hub.dates import parse_date, parse_datetime
+from hub.dates import INVALID_DATE, INVALID_DATETIME, YEARS, parse_date, parse_datetime
 from hub.errors import FieldError, find_nul, nul_character
 
 _DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su|PH)"
@@ -181,8 +181,7 @@ class Checker:
             self.add(
                 name,
                 "invalid_date",
-                "Tanggal tidak valid (format YYYY-MM-DD).",
-                "Not a date (YYYY-MM-DD).",
+                *INVALID_DATE,
             )
         return parsed
 
@@ -192,7 +191,7 @@ class Checker:
             return None
         parsed: datetime | None = None
         if isinstance(raw, datetime):
-            parsed = raw
+            parsed = raw if raw.year in YEARS else None
         elif isinstance(raw, str):
             parsed = parse_datetime(raw)
             day = parse_date(raw) if parsed is None else None
@@ -202,8 +201,7 @@ class Checker:
             self.add(
                 name,
                 "invalid_datetime",
-                "Format tanggal-waktu tidak valid (ISO 8601).",
-                "Not an ISO 8601 date-time.",
+                *INVALID_DATETIME,
             )
             return None
         if timezone.is_naive(parsed):

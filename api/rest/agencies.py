@@ -35,7 +35,7 @@ from agencies.services import (
 from api.resources import Expansion, Resource
 from api.schema import document_resource, resource_serializer
 from api.views import ResourceViewSet
-from hub.dates import parse_datetime
+from hub.dates import INVALID_DATETIME, parse_datetime
 from hub.errors import FieldError, ValidationFailed
 
 REGION_BRIEF = {"code": "code", "name": "name", "level": "level", "kind": "kind"}
@@ -297,14 +297,7 @@ class ApiKeyViewSet(ResourceViewSet):
             expires_at = parse_datetime(str(data["expires_at"]))
             if expires_at is None:
                 raise ValidationFailed(
-                    errors=[
-                        FieldError(
-                            "expires_at",
-                            "invalid_datetime",
-                            "Format tanggal-waktu tidak valid (ISO 8601).",
-                            "Not an ISO 8601 date-time.",
-                        )
-                    ]
+                    errors=[FieldError("expires_at", "invalid_datetime", *INVALID_DATETIME)]
                 )
         key, secret = apikey_create(
             principal=request.user,

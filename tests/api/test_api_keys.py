@@ -101,3 +101,49 @@ def test_cli_creates_lists_and_revokes(make_agency, capsys, api):
     assert prefix in listing and secret not in listing
     call_command("apikey", "revoke", prefix)
     assert api(key=secret).get("/api/v1/regions/35/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "code"),
+    [
+        ("9999-12-31T23:59:59-12:00", "invalid_datetime"),  # year 10000 in UTC
+        ("0001-01-01T00:00:00+07:00", "invalid_datetime"),
+        ("2900-01-01T00:00:00+07:00", "too_far"),
+        ("2020-01-01T00:00:00+07:00", "in_past"),
+        ("besok", "invalid_datetime"),
+    ],
+)
+def test_an_expiry_the_hub_cannot_keep_is_refused_and_no_key_is_made(
+    api, make_agency, make_user, expires_at, code
+):
+    agency = make_agency("kunci-kedaluwarsa")
+    admin = api(user=make_user(agency, "agency_admin"))
+    body = {"agency": agency.slug, "name": "Situs", "scopes": ["content:read"]}
+    response = admin.post("/api/v1/api-keys/", {**body, "expires_at": expires_at})
+    assert response.status_code == 400, response.content
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("expires_at", code)]
+    assert not ApiKey.objects.exists()
+    mutation = (
+        'mutation($e: DateTime) { apiKeyCreate(agency: "kunci-kedaluwarsa", name: "Situs", '
+        'scopes: ["content:read"], expiresAt: $e) { apiKey { prefix } errors { field code } } }'
+    )
+    if code != "invalid_datetime":  # GraphQL's DateTime refuses those before the service
+        result = admin.gql(mutation, {"e": expires_at})["data"]["apiKeyCreate"]
+        assert result == {"apiKey": None, "errors": [{"field": "expires_at", "code": code}]}
+    assert not ApiKey.objects.exists()
+    assert admin.get("/api/v1/api-keys/").status_code == 200
+
+
+@pytest.mark.parametrize("expires_at", ["2027-06-01T00:00:00", "2027-06-01"])
+def test_an_expiry_without_an_offset_is_the_hubs_time(
+    api, make_agency, make_user, settings, expires_at
+):
+    from zoneinfo import ZoneInfo
+
+    agency = make_agency("kunci-wib")
+    admin = api(user=make_user(agency, "agency_admin"))
+    body = {"agency": agency.slug, "name": "Situs", "scopes": ["content:read"]}
+    response = admin.post("/api/v1/api-keys/", {**body, "expires_at": expires_at})
+    assert response.status_code == 201, response.content
+    stored = ApiKey.objects.get().expires_at.astimezone(ZoneInfo(settings.TIME_ZONE))
+    assert stored.isoformat() == "2027-06-01T00:00:00+07:00"

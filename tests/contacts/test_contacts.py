@@ -178,6 +178,26 @@ def test_graphql_create_returns_warnings_and_typed_errors(api, world):
             "last_verified_at",
             "in_future",
         ),
+        # A .NET "minimum date" sent from Jakarta: year 0 in UTC, which no reader can hold.
+        (
+            {
+                "channel": "voice",
+                "value": "021 3456789",
+                "last_verified_at": "0001-01-01T00:00:00+07:00",
+            },
+            "last_verified_at",
+            "invalid_datetime",
+        ),
+        (
+            {"channel": "voice", "value": "021 3456789", "last_verified_at": "0001-01-01"},
+            "last_verified_at",
+            "invalid_datetime",
+        ),
+        (
+            {"channel": "voice", "value": "021 3456789", "valid_from": "0001-01-01"},
+            "valid_from",
+            "invalid_date",
+        ),
     ],
 )
 def test_invalid_input_is_refused_and_nothing_is_written(api, world, data, field, code):
@@ -187,6 +207,9 @@ def test_invalid_input_is_refused_and_nothing_is_written(api, world, data, field
     assert response["Content-Type"] == "application/problem+json"
     assert (field, code) in [(e["field"], e["code"]) for e in response.json()["errors"]]
     assert (trail(), ContactPoint.objects.count()) == before
+    # The agency's directory and the hotlines still read.
+    assert api().get("/api/v1/directory/bpbd-uji/").status_code == 200
+    assert api(user=world.bpbd_viewer).get("/api/v1/contacts/").status_code == 200
 
 
 def test_contacts_of_another_agencys_office_are_refused(api, world, make_agency):
