@@ -262,6 +262,26 @@ def may_use_admin(user, principal: Principal | None = None) -> bool:
     return user.is_staff or principal.is_platform_admin or bool(principal.roles)
 
 
+def may_name_as_member(principal: Principal, user) -> bool:
+    """Whether `principal` may find `user` to give them a role in an agency.
+
+    Platform admins may name anyone. An agency admin may name accounts that
+    belong to no agency yet (new staff) and people of the agencies they
+    administer; another agency's staff and platform admins are not theirs to
+    find. Such a user is answered as unknown, so that trying ids one by one
+    reads nothing of other agencies' people.
+    """
+    if principal.is_platform_admin:
+        return True
+    if user.is_superuser:
+        return False
+    from agencies.models import Membership
+
+    theirs = set(principal.agencies_with_role("agency_admin"))
+    held = set(Membership.objects.filter(user=user).values_list("agency_id", flat=True))
+    return held <= theirs
+
+
 def principal_for_system(*, agency_id: int, scopes, client_id: str) -> Principal:
     """The principal of an agency system. Its scopes cap what its agency's roles allow."""
     return Principal(

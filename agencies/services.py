@@ -398,9 +398,10 @@ def membership_create(
     if role not in Membership.Role.values:
         errors.append(_error("role", "invalid_choice", "Peran tidak dikenal.", "Unknown role."))
     user = None
-    if isinstance(user_id, int) or (isinstance(user_id, str) and user_id.isdigit()):
+    by_number = isinstance(user_id, int) and not isinstance(user_id, bool)
+    if by_number or (isinstance(user_id, str) and user_id.isdigit()):
         user = get_user_model().objects.filter(pk=int(user_id), is_active=True).first()
-    if user is None:
+    if user is None or not policy.may_name_as_member(principal, user):
         errors.append(_error("user", "unknown_user", "Pengguna tidak ada.", "No such user."))
     if errors:
         raise ValidationFailed(errors=errors)

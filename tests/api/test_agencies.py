@@ -214,3 +214,35 @@ def test_region_filter_includes_agencies_of_regions_below(api, make_agency):
     make_agency("filter-lain", type="pemprov", region="31")
     body = api().get("/api/v1/agencies/?region=35&q=filter-").json()
     assert {a["slug"] for a in body["results"]} == {"filter-prov", "filter-kab"}
+
+
+def test_an_agency_admin_finds_only_new_accounts_and_their_own_people(api, make_agency, make_user):
+    """Trying user ids one by one must not read other agencies' staff (usernames, e-mail)."""
+    from agencies.models import Membership
+
+    own, other = make_agency("bnpb-anggota"), make_agency("bmkg-anggota")
+    admin = api(user=make_user(own, "agency_admin"))
+    elsewhere = make_user(other, "editor")
+    platform = make_user(superuser=True)
+    newcomer = make_user()
+    colleague = make_user(own, "viewer")
+
+    for stranger in (elsewhere.pk, platform.pk, 999_999, True):
+        response = admin.post(
+            "/api/v1/memberships/", {"agency": own.slug, "user": stranger, "role": "viewer"}
+        )
+        assert response.status_code == 400, response.content
+        assert response.json()["errors"][0]["code"] == "unknown_user"
+        assert elsewhere.username.encode() not in response.content
+    assert not Membership.objects.filter(agency=own, user__in=[elsewhere, platform]).exists()
+
+    for person in (newcomer, colleague):
+        added = admin.post(
+            "/api/v1/memberships/", {"agency": own.slug, "user": person.pk, "role": "editor"}
+        )
+        assert added.status_code == 201, added.content
+    # A platform admin may place anyone.
+    placed = api(user=platform).post(
+        "/api/v1/memberships/", {"agency": own.slug, "user": elsewhere.pk, "role": "viewer"}
+    )
+    assert placed.status_code == 201, placed.content
