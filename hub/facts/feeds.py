@@ -65,7 +65,11 @@ def clarifications_atom(versions: list[ClarificationVersion], *, feed_url: str) 
 
 
 def bulletins_atom(bulletins: list[Bulletin], *, feed_url: str) -> bytes:
-    """The Atom feed of active public bulletins, each entry linking to its CAP message."""
+    """The Atom feed of current public bulletins, each entry linking to its CAP message.
+
+    `bulletins` come from :func:`hub.facts.selectors.bulletin_feed`: alerts in
+    force, and for a day the Cancels that ended others.
+    """
     feed = LinkedAtomFeed(
         title="Simpul — peringatan dini dan buletin bencana (CAP 1.2)",
         link=settings.HUB_PUBLIC_URL + "/",

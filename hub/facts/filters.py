@@ -118,7 +118,8 @@ class BulletinFilterSet(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(choices=Scope.choices)
     event = django_filters.ChoiceFilter(choices=EVENT_CHOICES)
     active = django_filters.BooleanFilter(
-        method="filter_active", help_text="published, Actual and not expired (now)"
+        method="filter_active",
+        help_text="in force now: published, Actual, not a Cancel, not expired",
     )
     sent_after = django_filters.IsoDateTimeFilter(field_name="sent", lookup_expr="gte")
     sent_before = django_filters.IsoDateTimeFilter(field_name="sent", lookup_expr="lt")
@@ -155,11 +156,15 @@ class BulletinFilterSet(django_filters.FilterSet):
 
 def active_bulletins(now) -> Q:
     """Bulletins in force at `now` (a time, or ``Now()`` for the database's clock):
-    published real alerts not yet expired.
+    published real alerts and updates not yet expired.
 
     Evaluated at query time, so a bulletin leaves the active set by itself the
     moment it expires; superseded and cancelled messages are no longer active.
+    Nor is a Cancel: it warns of nothing, it ends the messages it references
+    (they become ``cancelled`` when it is published).
     """
-    return Q(status=Bulletin.Status.PUBLISHED, cap_status=CapStatus.ACTUAL) & (
-        Q(expires__isnull=True) | Q(expires__gt=now)
+    return (
+        Q(status=Bulletin.Status.PUBLISHED, cap_status=CapStatus.ACTUAL)
+        & ~Q(msg_type=MsgType.CANCEL)
+        & (Q(expires__isnull=True) | Q(expires__gt=now))
     )

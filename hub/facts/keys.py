@@ -97,7 +97,11 @@ def signing_key_revoke(*, kid: str, principal=None) -> SigningKey:
     """Remove a key from the JWKS (a compromised key): what it signed no longer verifies."""
     key = SigningKey.objects.select_for_update().filter(kid=kid).first()
     if key is None:
-        raise NotFound(code="unknown_key")
+        raise NotFound(
+            f"Tidak ada kunci penandatanganan {kid!r}.",
+            f"No signing key {kid!r}.",
+            code="unknown_key",
+        )
     if key.active:
         raise Conflict(
             "Kunci aktif tidak dapat dicabut; rotasi dahulu.",

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import F, QuerySet, TextField, Value
+from django.db.models import F, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, Concat
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies import policy
 from agencies.models import Agency
@@ -42,7 +42,7 @@ from hub.facts.models import (
     ClarificationVersion,
 )
 from hub.facts.urlnorm import InvalidUrl, normalize_url, url_key
-from hub.facts.vocab import CapStatus, Scope
+from hub.facts.vocab import CapStatus, MsgType, Scope
 from hub.signing import SignatureInvalid
 
 SEARCH_CONFIG = "indonesian"
@@ -219,15 +219,29 @@ def clarification_feed(params: QueryDict | dict, *, limit: int = 50) -> list[Cla
     return [versions[pk] for pk in ids[:limit] if pk in versions]
 
 
-def bulletin_feed(params: QueryDict | dict, *, now: datetime, limit: int = 200) -> list[Bulletin]:
-    """Active public bulletins at `now`, newest first: real (Actual) alerts in force.
+# How long a Cancel stays in the CAP feed (less if it expires sooner).
+CANCEL_IN_FEED = timedelta(hours=24)
 
-    Exercises, tests and drafts never appear; nor do superseded, cancelled,
-    withdrawn or expired bulletins. ``region`` matches bulletins whose areas
-    lie in an ancestor or a descendant of the given code; ``agency`` by slug.
+
+def bulletin_feed(params: QueryDict | dict, *, now: datetime, limit: int = 200) -> list[Bulletin]:
+    """The current public alerts at `now`, newest first: real (Actual) alerts in force,
+    and the Cancels of the last day.
+
+    The feed is an index of current alerts, as CAP feeds are. A cancelled alert
+    leaves it at once, like an active list; the Cancel that ended it takes its
+    place for ``CANCEL_IN_FEED`` (with responseType AllClear, saying the warning
+    is withdrawn), so that an aggregator polling the feed reads the cancellation
+    and takes the alert down (the CAP feed practice of Google Public Alerts:
+    keep a cancellation a day or two, then remove it). Exercises, tests and
+    drafts never appear; nor do superseded, cancelled, withdrawn or expired
+    bulletins. ``region`` matches bulletins whose areas lie in an ancestor or a
+    descendant of the given code; ``agency`` by slug.
     """
+    recent_cancel = Q(
+        status=Bulletin.Status.PUBLISHED, msg_type=MsgType.CANCEL, sent__gt=now - CANCEL_IN_FEED
+    ) & (Q(expires__isnull=True) | Q(expires__gt=now))
     queryset = policy.visible_to(policy.ANONYMOUS, Bulletin.objects.all()).filter(
-        active_bulletins(now), scope=Scope.PUBLIC, cap_status=CapStatus.ACTUAL
+        active_bulletins(now) | recent_cancel, scope=Scope.PUBLIC, cap_status=CapStatus.ACTUAL
     )
     region = (params.get("region") or "").strip()
     if region:
@@ -349,7 +363,7 @@ def search(
     if "topic" in filters:
         wanted = [t for t in wanted if t in ("clarification", "claim")]
     date_from = _parse_date(filters.get("date_from"), "date_from")
-    date_to = _parse_date(filters.get("date_to"), "date_to")
+    date_to = _parse_date(filters.get("date_to"), "date_to", end=True)
     query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
     window = offset + limit
     hits: list[SearchHit] = []
@@ -368,7 +382,13 @@ def search(
     return hits[offset:window], total
 
 
-def _parse_date(raw: str | None, field: str):
+def _parse_date(raw: str | None, field: str, *, end: bool = False):
+    """The moment a ``date_from`` (`end` false) or ``date_to`` (`end` true) bound stands for.
+
+    A date-time is that moment. A bare date means that day in the hub's time
+    zone (WIB), all of it: its start for ``date_from``, the start of the next
+    day for ``date_to`` (whose bound is exclusive).
+    """
     if not raw:
         return None
     moment = parse_moment(raw)
@@ -376,7 +396,8 @@ def _parse_date(raw: str | None, field: str):
         return moment
     day = parse_date(raw) if isinstance(raw, str) else None
     if day is not None:
-        # A bare date means that day in the hub's time zone (WIB).
+        if end:
+            day += timedelta(days=1)
         return timezone.make_aware(datetime.combine(day, time.min))
     raise ValidationFailed(
         errors=[
@@ -527,12 +548,41 @@ class Verification:
         return dict(self.__dict__)
 
 
+# Why a copy does not verify: (Bahasa Indonesia, English).
 _MESSAGES = {
-    SignatureInvalid.MISMATCH: "The content was altered after signing, or the signature is not "
-    "for this content.",
-    SignatureInvalid.UNKNOWN_KEY: "The signing key is not one of the hub's published keys.",
-    SignatureInvalid.MALFORMED: "The signature is malformed.",
-    SignatureInvalid.BAD_ALGORITHM: "The signature algorithm is not accepted.",
+    SignatureInvalid.MISMATCH: (
+        "Isi telah diubah setelah ditandatangani, atau tanda tangan ini bukan untuk isi ini.",
+        "The content was altered after signing, or the signature is not for this content.",
+    ),
+    SignatureInvalid.UNKNOWN_KEY: (
+        "Kunci penanda tangan bukan salah satu kunci yang diterbitkan hub.",
+        "The signing key is not one of the hub's published keys.",
+    ),
+    SignatureInvalid.MALFORMED: ("Format tanda tangan rusak.", "The signature is malformed."),
+    SignatureInvalid.BAD_ALGORITHM: (
+        "Algoritme tanda tangan tidak diterima.",
+        "The signature algorithm is not accepted.",
+    ),
+}
+_NOT_VERIFIED = ("Tanda tangan tidak dapat diverifikasi.", "The signature does not verify.")
+# The words of the answer for an authentic copy, by language.
+_AUTHENTIC = {
+    "id": {
+        "text": "Asli dan tidak diubah: {label}, ditandatangani dengan kunci {kid}.",
+        "clarification": "klarifikasi",
+        "bulletin": "buletin",
+        "version": "versi",
+        "withdrawn": "Konten ini kemudian ditarik.",
+        "newer": "Sudah ada versi yang lebih baru.",
+    },
+    "en": {
+        "text": "Authentic and unaltered: {label}, signed by key {kid}.",
+        "clarification": "clarification",
+        "bulletin": "bulletin",
+        "version": "version",
+        "withdrawn": "It has since been withdrawn.",
+        "newer": "A newer version exists.",
+    },
 }
 
 
@@ -614,15 +664,24 @@ def document_check(payload: Any) -> Verification:
     return result
 
 
-def verification_message(result: Verification) -> str:
+def verification_message(result: Verification, lang: str | None = None) -> str:
+    """What a person reads about a copy, in Bahasa Indonesia or in English (`lang` "en").
+
+    Without `lang`, the request's language: the one the locale middleware chose
+    (``Accept-Language``, Bahasa Indonesia by default), as for every other
+    message the hub answers.
+    """
+    lang = "en" if (lang or translation.get_language() or "id").startswith("en") else "id"
     if not result.authentic:
-        return _MESSAGES.get(result.code or "", "The signature does not verify.")
-    label = f"{result.type} {result.id}"
+        message_id, message_en = _MESSAGES.get(result.code or "", _NOT_VERIFIED)
+        return message_en if lang == "en" else message_id
+    words = _AUTHENTIC[lang]
+    label = f"{words.get(str(result.type), result.type)} {result.id}"
     if result.version is not None:
-        label += f" version {result.version}"
-    tail = ""
+        label += f" {words['version']} {result.version}"
+    message = words["text"].format(label=label, kid=result.kid)
     if result.current_status == "withdrawn":
-        tail = " It has since been withdrawn."
+        message += " " + words["withdrawn"]
     elif result.is_latest is False:
-        tail = " A newer version exists."
-    return f"Authentic and unaltered: {label}, signed by key {result.kid}.{tail}"
+        message += " " + words["newer"]
+    return message

@@ -16,6 +16,7 @@ that references it. Illegal moves raise errors with stable codes:
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from typing import Any
@@ -33,7 +34,6 @@ from hub.cap.xml import (
     CapInvalid,
     build_alert,
     cap_datetime,
-    circle_to_cap,
     inside_indonesia,
     polygon_to_cap,
     valid_identifier,
@@ -71,6 +71,7 @@ from hub.facts.models import (
 )
 from hub.facts.urlnorm import InvalidUrl, normalize_url, url_key
 from hub.facts.vocab import (
+    CALLS_TO_ACTION,
     CATEGORIES,
     CERTAINTIES,
     EVENTS,
@@ -716,13 +717,14 @@ def _clarification_reindex(clarification: Clarification) -> None:
 def _locked(clarification: Clarification, expected_revision: int | None) -> Clarification:
     """The clarification locked for a change, checked against `expected_revision`.
 
-    Its revision counts up here; every change saves the record.
+    Its revision counts up here; every change saves the record. The row is locked
+    and read alone: its versions, claim and agency are read after the lock, when
+    first used. A statement that waited for the lock sees the row as the other
+    change left it, but rows joined to it as they were before (PostgreSQL
+    re-checks only the locked row): a working version made meanwhile would read
+    as missing.
     """
-    locked = (
-        Clarification.objects.select_for_update(of=("self",))
-        .select_related("agency", "claim", "head__verdict", "working__verdict")
-        .get(pk=clarification.pk)
-    )
+    locked = Clarification.objects.select_for_update().get(pk=clarification.pk)
     check_version(locked.revision, expected_revision, name="revision")
     locked.revision += 1
     return locked
@@ -731,11 +733,8 @@ def _locked(clarification: Clarification, expected_revision: int | None) -> Clar
 def _lock_working(clarification: Clarification) -> ClarificationVersion | None:
     if clarification.working_id is None:
         return None
-    return (
-        ClarificationVersion.objects.select_for_update()
-        .select_related("verdict")
-        .get(pk=clarification.working_id)
-    )
+    # Alone, as in _locked (joined to its verdict, the lock would take the verdict's row too).
+    return ClarificationVersion.objects.select_for_update().get(pk=clarification.working_id)
 
 
 @transaction.atomic
@@ -1190,6 +1189,44 @@ BULLETIN_CONTENT = (
 )
 
 
+# What a Cancel says until its author writes otherwise, by the language of each text:
+# a mark before the headline and, as the instruction, that the warning is withdrawn.
+CANCEL_TEXTS = {
+    PRIMARY_LANGUAGE: (
+        "[DIBATALKAN]",
+        "Peringatan ini dicabut. Tidak ada lagi tindakan yang diminta; "
+        "ikuti informasi resmi dari petugas setempat.",
+    ),
+    "en": (
+        "[CANCELLED]",
+        "This warning is withdrawn. No further action is required; "
+        "follow official information from local authorities.",
+    ),
+}
+
+
+def _cancel_defaults(cancel: Bulletin) -> None:
+    """Make a Cancel drafted from the message it cancels say that the warning is over.
+
+    CAP 1.2: responseType ``AllClear`` ("the subject event no longer poses a
+    threat"), urgency ``Past`` ("responsive action is no longer required") and
+    severity ``Minor``; each text keeps its description, its headline is marked
+    and its instruction says the warning is withdrawn (texts in a language
+    other than Indonesian get the English). Never the cancelled message's call
+    to evacuate. The author may change any of it before review.
+    """
+    cancel.response_types = ["AllClear"]
+    cancel.urgency, cancel.severity = "Past", "Minor"
+    infos = []
+    for info in cancel.infos:
+        mark, instruction = CANCEL_TEXTS.get(info["language"], CANCEL_TEXTS["en"])
+        headline = info["headline"]
+        if not headline.startswith(mark):
+            headline = f"{mark} {headline}"[:160]
+        infos.append({**info, "headline": headline, "instruction": instruction})
+    cancel.infos = infos
+
+
 def cap_sender(agency: Agency) -> str:
     """The agency's registered CAP sender id.
 
@@ -1272,17 +1309,98 @@ def _rest(error: FieldError) -> tuple[str, str, str]:
     return error.code, error.message_id, error.message_en
 
 
+# Half the Earth's circumference: no circle on it has a larger radius.
+MAX_RADIUS_KM = 20_038
+OUTSIDE = ("outside_indonesia", "Di luar wilayah Indonesia.", "Outside Indonesia's bounds.")
+
+
+def _number(raw: Any) -> float | None:
+    """A JSON number as a finite float; None for anything else (booleans included)."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    try:
+        number = float(raw)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _point(raw: Any) -> tuple[float, float] | None:
-    if (
-        isinstance(raw, list | tuple)
-        and len(raw) == 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw)
-    ):
-        return float(raw[0]), float(raw[1])
-    return None
+    """A ``[lat, lon]`` pair of WGS 84 coordinates in range; None when it is not one."""
+    if not isinstance(raw, list | tuple) or len(raw) != 2:
+        return None
+    lat, lon = _number(raw[0]), _number(raw[1])
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def _clean_polygons(sub: Cleaner, raw: list) -> list[list[list[float]]]:
+    """Rings of ``[lat, lon]`` points, closed as CAP requires (the first point again last)."""
+    polygons = []
+    for index, ring in enumerate(raw):
+        where = f"polygons.{index}"
+        points = [_point(p) for p in ring] if isinstance(ring, list) else [None]
+        if any(p is None for p in points):
+            sub.error(
+                where,
+                "invalid_polygon",
+                "Poligon berupa daftar [lintang, bujur] (lintang -90..90, bujur -180..180).",
+                "A polygon is a list of [lat, lon] points (lat -90..90, lon -180..180).",
+            )
+            continue
+        try:
+            polygon_to_cap(points)  # at least three distinct points
+        except ValueError:
+            sub.error(
+                where,
+                "invalid_polygon",
+                "Poligon minimal tiga titik berbeda.",
+                "A polygon needs three distinct points.",
+            )
+            continue
+        if not all(inside_indonesia(lat, lon) for lat, lon in points):
+            sub.error(where, *OUTSIDE)
+            continue
+        if points[0] != points[-1]:
+            points.append(points[0])
+        polygons.append([list(p) for p in points])
+    return polygons
+
+
+def _clean_circles(sub: Cleaner, raw: list) -> list[dict[str, float]]:
+    """Circles ``{"lat", "lon", "radius_km"}``; the radius more than 0, at most MAX_RADIUS_KM."""
+    circles = []
+    for index, circle in enumerate(raw):
+        where = f"circles.{index}"
+        ok = isinstance(circle, dict) and set(circle) == {"lat", "lon", "radius_km"}
+        center = _point([circle["lat"], circle["lon"]]) if ok else None
+        if center is None:
+            sub.error(
+                where,
+                "invalid_circle",
+                'Lingkaran berupa {"lat", "lon", "radius_km"} (lintang -90..90, bujur -180..180).',
+                'A circle is {"lat", "lon", "radius_km"} (lat -90..90, lon -180..180).',
+            )
+            continue
+        radius = _number(circle["radius_km"])
+        if radius is None or not 0 < radius <= MAX_RADIUS_KM:
+            sub.error(
+                f"{where}.radius_km",
+                "invalid_radius",
+                f"Jari-jari dalam km, lebih dari 0 dan paling besar {MAX_RADIUS_KM}.",
+                f"The radius in km, more than 0 and at most {MAX_RADIUS_KM}.",
+            )
+            continue
+        if not inside_indonesia(*center):
+            sub.error(where, *OUTSIDE)
+            continue
+        circles.append({"lat": center[0], "lon": center[1], "radius_km": radius})
+    return circles
 
 
 def _clean_areas(cleaner: Cleaner) -> None:
+    """Every field of every area checked (type, range, CAP shape) before anything is stored."""
     raw = cleaner.raw("areas", needed=True)
     if raw is MISSING:
         return
@@ -1291,86 +1409,39 @@ def _clean_areas(cleaner: Cleaner) -> None:
             "areas", "area_required", "Minimal satu wilayah.", "At least one area is required."
         )
         return
-    codes = {item.get("region") for item in raw if isinstance(item, dict)}
-    codes = [code for code in codes if isinstance(code, str)]
+    codes = {i["region"] for i in raw if isinstance(i, dict) and isinstance(i.get("region"), str)}
     known = set(Region.objects.filter(code__in=codes).values_list("code", flat=True))
     areas = []
-    outside = ("outside_indonesia", "Di luar wilayah Indonesia.", "Outside Indonesia's bounds.")
     for index, item in enumerate(raw):
         where = f"areas.{index}"
         sub = Cleaner(item, AREA_FIELDS)
         sub.text("area_desc", max_length=500, needed=True)
         region = sub.raw("region", needed=True)
-        if region is not MISSING and region not in known:
+        if region is not MISSING and not isinstance(region, str):
+            sub.error("region", "invalid_type", "Harus berupa kode wilayah.", "Must be a code.")
+        elif region is not MISSING and region not in known:
             sub.error(
                 "region",
                 "unknown_region",
                 "Kode wilayah tidak dikenal.",
                 f"Unknown region code {region!r}.",
             )
-        polygons = []
-        for p_index, ring in enumerate(sub.data.get("polygons") or []):
-            points = [_point(p) for p in ring] if isinstance(ring, list) else [None]
-            if any(p is None for p in points):
-                sub.error(
-                    f"polygons.{p_index}",
-                    "invalid_polygon",
-                    "Poligon berupa daftar [lintang, bujur].",
-                    "A polygon is a list of [lat, lon] points.",
-                )
+        shapes = {"polygons": [], "circles": []}
+        for name, clean in (("polygons", _clean_polygons), ("circles", _clean_circles)):
+            value = sub.raw(name)
+            if value is MISSING:
                 continue
-            try:
-                polygon_to_cap(points)
-            except ValueError:
-                sub.error(
-                    f"polygons.{p_index}",
-                    "invalid_polygon",
-                    "Poligon minimal tiga titik berbeda dengan koordinat sah.",
-                    "A polygon needs three distinct points with valid coordinates.",
-                )
-                continue
-            if not all(inside_indonesia(lat, lon) for lat, lon in points):
-                sub.error(f"polygons.{p_index}", *outside)
-                continue
-            if points[0] != points[-1]:
-                points.append(points[0])
-            polygons.append([list(p) for p in points])
-        circles = []
-        for c_index, circle in enumerate(sub.data.get("circles") or []):
-            ok = isinstance(circle, dict) and set(circle) == {"lat", "lon", "radius_km"}
-            try:
-                if not ok:
-                    raise ValueError
-                circle_to_cap(circle["lat"], circle["lon"], circle["radius_km"])
-            except (ValueError, TypeError):
-                sub.error(
-                    f"circles.{c_index}",
-                    "invalid_circle",
-                    'Lingkaran berupa {"lat", "lon", "radius_km"}.',
-                    'A circle is {"lat", "lon", "radius_km"}.',
-                )
-                continue
-            if not inside_indonesia(circle["lat"], circle["lon"]):
-                sub.error(f"circles.{c_index}", *outside)
-                continue
-            circles.append(
-                {
-                    "lat": float(circle["lat"]),
-                    "lon": float(circle["lon"]),
-                    "radius_km": float(circle["radius_km"]),
-                }
-            )
-        for name in ("polygons", "circles"):
-            if name in sub.data and not isinstance(sub.data[name], list):
+            if not isinstance(value, list):
                 sub.error(name, "invalid_type", "Harus berupa daftar.", "Must be a list.")
+                continue
+            shapes[name] = clean(sub, value)
         for error in sub.errors:
             cleaner.errors.append(FieldError(f"{where}.{error.field}".rstrip("."), *_rest(error)))
         areas.append(
             {
                 "area_desc": sub.values.get("area_desc", ""),
                 "region": region if region is not MISSING else None,
-                "polygons": polygons,
-                "circles": circles,
+                **shapes,
             }
         )
     cleaner.values["areas"] = areas
@@ -1511,6 +1582,17 @@ def _bulletin_rules(bulletin: Bulletin) -> list[FieldError]:
                 "An Alert references nothing; issue an Update instead.",
             )
         )
+    calls = CALLS_TO_ACTION & set(bulletin.response_types)
+    if bulletin.msg_type == MsgType.CANCEL and calls:
+        errors.append(
+            field_error(
+                "response_types",
+                "not_for_cancel",
+                "Pembatalan tidak meminta tindakan (" + "/".join(sorted(calls)) + "); "
+                "gunakan AllClear.",
+                "A Cancel asks for no action (" + "/".join(sorted(calls)) + "); use AllClear.",
+            )
+        )
     if bulletin.scope == Scope.RESTRICTED and not bulletin.restriction:
         errors.append(required("restriction"))
     if bulletin.scope == Scope.PRIVATE and not bulletin.addresses:
@@ -1627,12 +1709,11 @@ def _apply_bulletin_values(bulletin: Bulletin, values: dict[str, Any]) -> None:
 
 
 def _locked_bulletin(bulletin: Bulletin, expected_version: int | None) -> Bulletin:
-    """The bulletin locked for a change (or a follow-up), checked against `expected_version`."""
-    locked = (
-        Bulletin.objects.select_for_update(of=("self",))
-        .select_related("agency")
-        .get(pk=bulletin.pk)
-    )
+    """The bulletin locked for a change (or a follow-up), checked against `expected_version`.
+
+    Locked and read alone, as in :func:`_locked`; its agency is read when first used.
+    """
+    locked = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     check_version(locked.version, expected_version)
     return locked
 
@@ -1882,7 +1963,9 @@ def bulletin_follow_up(
 
     The new draft copies the bulletin's content, references it (and what it
     referenced), takes the changes in `data`, and goes through the same
-    four-eyes workflow. The published bulletin itself never changes.
+    four-eyes workflow. The published bulletin itself never changes. A Cancel
+    starts from what a Cancel says (:func:`_cancel_defaults`), not from the
+    cancelled message's call to act, and may not ask anyone to act.
     """
     policy.check(principal, policy.CHANGE, bulletin)
     if msg_type not in (MsgType.UPDATE, MsgType.CANCEL):
@@ -1908,6 +1991,8 @@ def bulletin_follow_up(
         authors=[principal.label],
         **{name: getattr(original, name) for name in BULLETIN_CONTENT},
     )
+    if msg_type == MsgType.CANCEL:
+        _cancel_defaults(follow)
     values = _clean_bulletin(principal, data, partial=True, bulletin=follow)
     _apply_bulletin_values(follow, values)
     errors = _bulletin_rules(follow)

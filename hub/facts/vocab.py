@@ -84,6 +84,8 @@ RESPONSE_TYPES = (
 )
 # CAP 1.2 leaves these optional, but people acting on them need to know how.
 RESPONSES_NEEDING_INSTRUCTION = frozenset({"Evacuate", "Shelter", "Prepare"})
+# Responses that ask people to act: never in a Cancel, which calls a warning off.
+CALLS_TO_ACTION = frozenset({"Shelter", "Evacuate", "Prepare", "Execute", "Avoid"})
 URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
 SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")

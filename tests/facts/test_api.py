@@ -211,7 +211,7 @@ def test_verify_endpoint_and_jwks(api, desk, make_clarification):
     assert signed["signature"] and signed["type"] == "clarification"
     result = api().post("/api/v1/verify", signed).json()
     assert result["authentic"] is True and result["version"] == 1 and result["id"] == item.pk
-    assert result["message"].startswith("Authentic")
+    assert result["message"].startswith("Asli dan tidak diubah")  # Bahasa Indonesia by default
     tampered = orjson.loads(orjson.dumps(signed).replace(b"Kementerian", b"Kementrian", 1))
     result = api().post("/api/v1/verify", tampered).json()
     assert result == {**result, "authentic": False, "code": "signature_mismatch"}
@@ -228,6 +228,34 @@ def test_verify_endpoint_and_jwks(api, desk, make_clarification):
         {"d": signed},
     )
     assert gql["data"]["verifySignature"] == {"authentic": True, "version": 1}
+
+
+def test_verification_speaks_the_callers_language(api, make_clarification):
+    item = make_clarification()
+    signed = api().get(f"/api/v1/clarifications/{item.pk}/versions/1/").json()
+    tampered = {**signed, "title": "Judul lain"}
+    expected = {
+        "id": (
+            f"Asli dan tidak diubah: klarifikasi {item.pk} versi 1, ditandatangani dengan "
+            f"kunci {item.head.kid}.",
+            "Isi telah diubah setelah ditandatangani, atau tanda tangan ini bukan untuk isi ini.",
+        ),
+        "en": (
+            f"Authentic and unaltered: clarification {item.pk} version 1, signed by key "
+            f"{item.head.kid}.",
+            "The content was altered after signing, or the signature is not for this content.",
+        ),
+    }
+    query = "query($d: GenericScalar!) { verifySignature(document: $d) { message } }"
+    for lang, (authentic, altered) in expected.items():
+        caller = api(lang=lang)
+        response = caller.post("/api/v1/verify", signed)
+        assert response["Content-Language"] == lang
+        assert response.json()["message"] == authentic
+        assert caller.post("/api/v1/verify", tampered).json()["message"] == altered
+        for document, message in ((signed, authentic), (tampered, altered)):
+            answer = caller.gql(query, {"d": document})["data"]["verifySignature"]
+            assert answer == {"message": message}
 
 
 def test_claims_and_lookup_over_rest_and_graphql(api, desk, make_claim, make_clarification):

@@ -379,3 +379,190 @@ def test_a_bulletin_leaves_the_active_list_and_feed_by_itself_when_it_expires(
     assert item.identifier not in reader.get("/cap/feed.atom").content.decode()
     # It is still published: expiry ends its validity, not its record.
     assert reader.get(f"/api/v1/bulletins/{item.pk}/").json()["status"] == "published"
+
+
+def _issue(editor, verifier, path: str, data: dict | None = None) -> dict:
+    """Draft a bulletin (or a follow-up) over REST, then submit, approve and publish it."""
+    draft = editor.post(path, data)
+    assert draft.status_code == 201, draft.content
+    base = f"/api/v1/bulletins/{draft.json()['id']}"
+    assert editor.post(f"{base}/submit/").status_code == 200
+    assert verifier.post(f"{base}/approve/").status_code == 200
+    published = verifier.post(f"{base}/publish/")
+    assert published.status_code == 200, published.content
+    return published.json()
+
+
+def _feed_titles(reader, region: str) -> dict[str, str]:
+    """The entries of the CAP Atom feed: identifier (from the CAP link) → title."""
+    entries = etree.fromstring(reader.get(f"/cap/feed.atom?region={region}").content)
+    atom = {"a": "http://www.w3.org/2005/Atom"}
+    return {
+        entry.find("a:id", atom).text.rsplit("/", 1)[1].removesuffix(".xml"): entry.findtext(
+            "a:title", namespaces=atom
+        )
+        for entry in entries.findall("a:entry", atom)
+    }
+
+
+def test_a_cancel_ends_the_warning_and_tells_nobody_to_evacuate(api, bpbd):
+    editor, verifier, reader = api(user=bpbd.editor), api(user=bpbd.verifier), api()
+    alert = _issue(editor, verifier, "/api/v1/bulletins/", bulletin_data())
+    update = _issue(
+        editor,
+        verifier,
+        f"/api/v1/bulletins/{alert['id']}/correct/",
+        {
+            "severity": "Extreme",
+            "response_types": ["Evacuate"],
+            "infos": [
+                {
+                    "language": "id-ID",
+                    "headline": "Banjir meluas di Kecamatan Dampit",
+                    "description": "Air terus naik di permukiman bantaran Sungai Lesti.",
+                    "instruction": "Segera mengungsi",
+                }
+            ],
+        },
+    )
+    in_force = "/api/v1/bulletins/?active=true&region=35.07.07"
+    assert [b["identifier"] for b in reader.get(in_force).json()["results"]] == [
+        update["identifier"]
+    ]
+    assert set(_feed_titles(reader, "35.07.07")) == {update["identifier"]}
+
+    draft = editor.post(f"/api/v1/bulletins/{update['id']}/cancel/")
+    assert draft.status_code == 201, draft.content
+    body = draft.json()
+    assert body["msg_type"] == "Cancel" and body["response_types"] == ["AllClear"]
+    assert body["urgency"] == "Past" and body["severity"] == "Minor"
+    (info,) = body["infos"]
+    assert info["headline"] == "[DIBATALKAN] Banjir meluas di Kecamatan Dampit"
+    assert info["instruction"].startswith("Peringatan ini dicabut.")
+    assert "mengungsi" not in info["instruction"]
+    # The author may still word it: the default is a start, not a rule.
+    edited = editor.patch(
+        f"/api/v1/bulletins/{body['id']}/",
+        {"infos": [{**info, "instruction": "Peringatan dicabut; warga boleh kembali ke rumah."}]},
+    )
+    assert edited.status_code == 200, edited.content
+    base = f"/api/v1/bulletins/{body['id']}"
+    editor.post(f"{base}/submit/")
+    verifier.post(f"{base}/approve/")
+    cancel = verifier.post(f"{base}/publish/").json()
+    assert cancel["status"] == "published"
+
+    # Nothing of the chain is in force any more: not the Cancel, not what it cancels.
+    assert reader.get(in_force).json()["results"] == []
+    assert reader.get("/api/v1/bulletins/?active=true").json()["results"] == []
+    statuses = {
+        b["identifier"]: b["status"]
+        for b in reader.get("/api/v1/bulletins/?active=false").json()["results"]
+    }
+    assert statuses == {
+        alert["identifier"]: "cancelled",
+        update["identifier"]: "cancelled",
+        cancel["identifier"]: "published",
+    }
+    xml = reader.get(f"/cap/alerts/{cancel['identifier']}.xml").content
+    root = etree.fromstring(xml)
+    assert root.findtext("cap:msgType", namespaces=NS) == "Cancel"
+    assert [r.text for r in root.iterfind("cap:info/cap:responseType", NS)] == ["AllClear"]
+    assert root.findtext("cap:info/cap:instruction", namespaces=NS).startswith("Peringatan dicabut")
+    # The feed (current alerts) keeps only the Cancel, for a day, so aggregators see it.
+    assert _feed_titles(reader, "35.07.07") == {
+        cancel["identifier"]: "[DIBATALKAN] Banjir meluas di Kecamatan Dampit"
+    }
+    tomorrow = timezone.now() + timedelta(hours=25)
+    assert not bulletin_feed({}, now=tomorrow)
+
+
+def test_a_cancel_asks_nobody_to_act(bpbd, make_bulletin):
+    editor = principal(bpbd.editor)
+    alert = make_bulletin()
+    with pytest.raises(ValidationFailed) as caught:
+        services.bulletin_follow_up(
+            principal=editor,
+            bulletin=alert,
+            msg_type="Cancel",
+            data={"response_types": ["Evacuate", "Monitor"]},
+        )
+    assert ("response_types", "not_for_cancel") in {(e.field, e.code) for e in caught.value.errors}
+    cancel = services.bulletin_follow_up(
+        principal=editor, bulletin=alert, msg_type="Cancel", data={"response_types": ["Monitor"]}
+    )
+    assert cancel.response_types == ["Monitor"]
+    assert [i["headline"].split(" ")[0] for i in cancel.infos] == ["[DIBATALKAN]", "[CANCELLED]"]
+    assert cancel.infos[1]["instruction"].startswith("This warning is withdrawn.")
+    with pytest.raises(ValidationFailed) as caught:
+        services.bulletin_update(
+            principal=editor, bulletin=cancel, data={"response_types": ["Shelter"]}
+        )
+    assert "not_for_cancel" in _codes(caught)
+
+
+def _area(**fields) -> dict:
+    return {"area_desc": "Kecamatan Dampit", "region": "35.07.07", **fields}
+
+
+def _circle(radius) -> dict:
+    return {"lat": -8.21, "lon": 112.75, "radius_km": radius}
+
+
+@pytest.mark.parametrize(
+    "area, field, code",
+    [
+        (_area(region=["35.07"]), "areas.0.region", "invalid_type"),
+        (_area(region={"code": "35.07"}), "areas.0.region", "invalid_type"),
+        (_area(region=35.07), "areas.0.region", "invalid_type"),
+        (_area(polygons=True), "areas.0.polygons", "invalid_type"),
+        (_area(polygons=5), "areas.0.polygons", "invalid_type"),
+        (_area(polygons=1.5), "areas.0.polygons", "invalid_type"),
+        (_area(polygons=None), "areas.0.polygons", "invalid_type"),
+        (_area(polygons=[5]), "areas.0.polygons.0", "invalid_polygon"),
+        (_area(polygons=[[5, 6, 7]]), "areas.0.polygons.0", "invalid_polygon"),
+        (_area(polygons=[[[-8.1, 112.6, 3]] * 4]), "areas.0.polygons.0", "invalid_polygon"),
+        (_area(polygons=[[[-91, 112.6]] * 4]), "areas.0.polygons.0", "invalid_polygon"),
+        (_area(polygons=[[[-8.1, 1e308]] * 4]), "areas.0.polygons.0", "invalid_polygon"),
+        (_area(polygons=[[[-8.1, 112.6]] * 4]), "areas.0.polygons.0", "invalid_polygon"),
+        (_area(circles=5), "areas.0.circles", "invalid_type"),
+        (_area(circles={"lat": -8.2}), "areas.0.circles", "invalid_type"),
+        (_area(circles=[5]), "areas.0.circles.0", "invalid_circle"),
+        (_area(circles=[{**_circle(5), "lat": "-8.2"}]), "areas.0.circles.0", "invalid_circle"),
+        (_area(circles=[{**_circle(5), "lon": 1e308}]), "areas.0.circles.0", "invalid_circle"),
+        (_area(circles=[_circle(1e308)]), "areas.0.circles.0.radius_km", "invalid_radius"),
+        (_area(circles=[_circle(1e25)]), "areas.0.circles.0.radius_km", "invalid_radius"),
+        (_area(circles=[_circle(20_039)]), "areas.0.circles.0.radius_km", "invalid_radius"),
+        (_area(circles=[_circle(0)]), "areas.0.circles.0.radius_km", "invalid_radius"),
+        (_area(circles=[_circle(-1)]), "areas.0.circles.0.radius_km", "invalid_radius"),
+        (_area(circles=[_circle(True)]), "areas.0.circles.0.radius_km", "invalid_radius"),
+        (_area(circles=[_circle("5")]), "areas.0.circles.0.radius_km", "invalid_radius"),
+        ("Dampit", "areas.0", "invalid_type"),
+    ],
+)
+def test_malformed_areas_answer_400_and_store_nothing(api, bpbd, make_bulletin, area, field, code):
+    editor = api(user=bpbd.editor)
+    draft = make_bulletin(until="draft")
+    count = Bulletin.objects.count()
+    created = editor.post("/api/v1/bulletins/", bulletin_data(areas=[area]))
+    patched = editor.patch(f"/api/v1/bulletins/{draft.pk}/", {"areas": [area]})
+    for response in (created, patched):
+        assert response.status_code == 400, response.content
+        assert response["Content-Type"] == "application/problem+json"
+        body = response.json()
+        assert body["code"] == "validation_failed"
+        assert (field, code) in {(e["field"], e["code"]) for e in body["errors"]}, body
+    assert Bulletin.objects.count() == count
+    stored = Bulletin.objects.get(pk=draft.pk)
+    assert stored.areas == draft.areas and stored.version == draft.version
+    assert editor.get(f"/api/v1/bulletins/{draft.pk}/").status_code == 200
+
+
+def test_areas_at_the_edges_of_the_ranges_are_kept(api, bpbd):
+    polygon = [[-8.17, 112.70], [-8.17, 112.82], [-8.30, 112.82], [-8.17, 112.70]]
+    areas = [_area(polygons=[polygon], circles=[_circle(20_038), _circle(0.5)])]
+    created = api(user=bpbd.editor).post("/api/v1/bulletins/", bulletin_data(areas=areas))
+    assert created.status_code == 201, created.content
+    (area,) = created.json()["areas"]
+    assert area["polygons"] == [polygon]  # already closed: kept as it is
+    assert [c["radius_km"] for c in area["circles"]] == [20_038, 0.5]

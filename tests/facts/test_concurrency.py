@@ -57,3 +57,38 @@ def test_a_graphql_edit_naming_a_revision_another_edit_is_moving_past_is_refused
         payload = second.result(30)["data"]["clarificationUpdate"]
     assert payload == {"clarification": None, "errors": [{"code": "precondition_failed"}]}
     assert ClarificationVersion.objects.get(clarification=item).body == "Isi pertama."
+
+
+def test_simultaneous_corrections_start_one_and_the_others_answer_409(
+    desk, make_clarification, api
+):
+    """Requests that waited for the lock see the correction the first one started."""
+    item = make_clarification()
+    url = f"/api/v1/clarifications/{item.pk}/correct/"
+    clients = [api(user=desk.editor) for _ in range(3)]
+    with Held(
+        lambda: services.clarification_correct(
+            principal=principal(desk.editor),
+            clarification=item,
+            data={},
+            correction_note="Sumber diperbarui.",
+        )
+    ) as first:
+        others = [
+            started(lambda client=client: client.post(url, {"correction_note": "Koreksi lain."}))
+            for client in clients
+        ]
+        wait_until_blocked(len(others))
+        first.release()
+        responses = [other.result(30) for other in others]
+    for response in responses:
+        assert response.status_code == 409, response.content
+        assert response["Content-Type"] == "application/problem+json"
+        body = response.json()
+        assert body["code"] == "correction_in_progress" and body["working_version"] == 2
+    notes = ClarificationVersion.objects.filter(clarification=item).values_list(
+        "number", "correction_note"
+    )
+    assert sorted(notes) == [(1, ""), (2, "Sumber diperbarui.")]
+    current = api(user=desk.editor).get(f"/api/v1/clarifications/{item.pk}/").json()
+    assert current["working_version"] == 2

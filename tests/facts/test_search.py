@@ -113,3 +113,45 @@ def test_search_follows_the_policy(desk, make_user, make_agency, make_clarificat
     assert draft.pk in _ids(search(principal(desk.viewer), q="bantuan")[0])
     assert private.pk not in _ids(search(ANYONE, q="bantuan")[0])
     assert private.pk in _ids(search(outsider, q="bantuan")[0])
+
+
+def test_a_bare_date_to_includes_that_whole_day_in_wib(api, make_clarification):
+    """Dates are days in the hub's time zone (WIB, UTC+7); date_to's day counts in full."""
+    published = {
+        "first hour": "2026-11-30T00:30:00+07:00",
+        "evening": "2026-11-30T20:00:00+07:00",
+        "last minute": "2026-11-30T23:59:00+07:00",
+        "next day (still 30 Nov in UTC)": "2026-12-01T00:30:00+07:00",
+        "day before": "2026-11-29T23:30:00+07:00",
+    }
+    items = {}
+    for name, moment in published.items():
+        item = make_clarification()
+        Clarification.objects.filter(pk=item.pk).update(published_at=moment)
+        items[name] = item.pk
+    on_the_day = {items["first hour"], items["evening"], items["last minute"]}
+
+    def found(**dates) -> set[int]:
+        query = "&".join(f"{name}={value}" for name, value in dates.items())
+        response = api().get(f"/api/v1/search?q=bantuan&type=clarification&{query}")
+        assert response.status_code == 200, response.content
+        return {hit["id"] for hit in response.json()["results"]}
+
+    assert found(date_from="2026-11-30", date_to="2026-11-30") == on_the_day
+    assert found(date_to="2026-11-30") == on_the_day | {items["day before"]}
+    # A full date-time keeps its meaning: up to that moment, not the end of its day.
+    assert found(date_from="2026-11-30", date_to="2026-11-30T21:00:00%2B07:00") == {
+        items["first hour"],
+        items["evening"],
+    }
+    gql = api().gql(
+        'query { search(q: "bantuan", types: ["clarification"], dateFrom: "2026-11-30",'
+        ' dateTo: "2026-11-30") { total results { id } } }'
+    )["data"]["search"]
+    assert {hit["id"] for hit in gql["results"]} == on_the_day and gql["total"] == 3
+    hits, _ = search(ANYONE, q="bantuan", filters={"date_to": "2999-12-31"})
+    assert set(items.values()) <= _ids(hits)
+    # Past the years the hub reads (hub.dates.YEARS), a date is refused, not overflowed.
+    refused = api().get("/api/v1/search?q=bantuan&date_to=9999-12-31")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["code"] == "invalid_date"

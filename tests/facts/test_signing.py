@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from hub.facts import keys, services
 from hub.facts.models import SigningKey
@@ -122,3 +122,15 @@ def test_verify_and_rotate_commands(tmp_path, capsys, make_clarification):
     assert SigningKey.objects.get(active=True).kid != before
     call_command("verify", str(good))
     assert "Authentic" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("which, reason", [("active", "key_active"), ("nope", "unknown_key")])
+def test_revoking_the_active_or_an_unknown_key_fails_in_one_line(make_clarification, which, reason):
+    make_clarification()
+    active = SigningKey.objects.get(active=True)
+    kid = active.kid if which == "active" else which
+    with pytest.raises(CommandError) as caught:
+        call_command("signing_rotate", "--revoke", kid)
+    message = str(caught.value)
+    assert message.startswith(f"{reason}: ") and "\n" not in message
+    assert SigningKey.objects.get(kid=active.kid).revoked_at is None

@@ -1,5 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from hub.errors import HubError
 from hub.facts.keys import signing_key_revoke, signing_key_rotate
 
 
@@ -15,7 +16,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, revoke=None, **options):
         if revoke:
-            key = signing_key_revoke(kid=revoke)
+            try:
+                key = signing_key_revoke(kid=revoke)
+            except HubError as exc:  # unknown_key, key_active
+                raise CommandError(f"{exc.code}: {exc.message('en')}") from None
             self.stdout.write(f"revoked {key.kid}")
             return
         key = signing_key_rotate()

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(_dumps(result.as_dict()))
         else:
-            self.stdout.write(verification_message(result))
+            self.stdout.write(verification_message(result, "en"))
         if not result.authentic:
             sys.exit(1)
 
