@@ -52,7 +52,7 @@ from graphql.type.scalars import serialize_boolean, serialize_int, serialize_str
 from graphql_relay import get_offset_with_default, offset_to_cursor, to_global_id
 
 from agencies import policy
-from api.graphql.connections import HubConnectionField
+from api.graphql.connections import HubConnectionField, usable_cursor
 from api.graphql.execution import (
     FULL_PATH,
     PlainLeaf,
@@ -444,6 +444,7 @@ def compiled_list(
         or args.get("before") is not None
         or args.get("offset")
         or (field.enforce_first_or_last and args.get("first") is None)
+        or not usable_cursor(args.get("after"))  # refused by the field, in graphql-core
     ):
         return None
     start = get_offset_with_default(args.get("after"), -1) + 1

@@ -21,11 +21,48 @@ from graphene_django.filter import DjangoFilterConnectionField
 from graphene_django.filter.fields import convert_enum
 from graphene_django.utils import maybe_queryset
 from graphql_relay import connection_from_array_slice, get_offset_with_default
+from graphql_relay.utils import unbase64
 
 from api.filtering import apply_filters, plain_filterset
-from hub.errors import ValidationFailed
+from hub.errors import FieldError, ValidationFailed
 
 PAGING = ("first", "last", "offset")
+CURSOR_PREFIX = "arrayconnection:"
+
+
+def usable_cursor(cursor: str | None) -> bool:
+    """Whether `cursor` is absent or one a list gave (``arrayconnection:<offset>``, base64).
+
+    graphql-relay reads any other text as "no cursor" (the first page) and a
+    negative offset as a position it cannot slice to.
+    """
+    if not cursor:
+        return True
+    text = unbase64(cursor)
+    offset = text.removeprefix(CURSOR_PREFIX)
+    return text.startswith(CURSOR_PREFIX) and offset.isascii() and offset.isdigit()
+
+
+def check_cursors(args: dict) -> None:
+    """Refuse an `after`/`before` no list gave: 400 ``invalid_cursor``, as REST does."""
+    bad = [name for name in ("after", "before") if not usable_cursor(args.get(name))]
+    if bad:
+        message_id, message_en = "Kursor tidak valid.", "The cursor is not valid."
+        raise ValidationFailed(
+            message_id,
+            message_en,
+            code="invalid_cursor",
+            errors=[FieldError(name, "invalid_cursor", message_id, message_en) for name in bad],
+        )
+
+
+def refused_filters(form) -> ValidationFailed:
+    """A FilterSet form's errors as REST reports them (:func:`api.filtering.apply_filters`)."""
+    errors = []
+    for name, messages in form.errors.items():
+        message = " ".join(messages)
+        errors.append(FieldError(name, "invalid_filter", message, message))
+    return ValidationFailed(errors=errors)
 
 
 def check_paging(args: dict, max_limit: int | None) -> None:
@@ -53,6 +90,7 @@ class HubConnectionField(DjangoFilterConnectionField):
     def connection_resolver(cls, resolver, connection, default_manager, queryset_resolver,
                             max_limit, enforce_first_or_last, root, info, **args):  # fmt: skip
         check_paging(args, max_limit)
+        check_cursors(args)
         return super().connection_resolver(
             resolver,
             connection,
@@ -67,7 +105,7 @@ class HubConnectionField(DjangoFilterConnectionField):
 
     @classmethod
     def resolve_queryset(cls, connection, iterable, info, args, filtering_args, filterset_class):
-        if not plain_filterset(filterset_class) or "order_by" in filtering_args:
+        if "order_by" in filtering_args:
             return super().resolve_queryset(
                 connection, iterable, info, args, filtering_args, filterset_class
             )
@@ -75,7 +113,15 @@ class HubConnectionField(DjangoFilterConnectionField):
             connection, iterable, info, args
         )
         values = {name: convert_enum(v) for name, v in args.items() if name in filtering_args}
-        return apply_filters(filterset_class, values, queryset)
+        if plain_filterset(filterset_class):
+            return apply_filters(filterset_class, values, queryset)
+        # A FilterSet with behaviour of its own runs whole, as graphene-django runs it;
+        # invalid values are refused as REST refuses them (graphene-django raises
+        # Django's ValidationError, which no caller could tell from a fault).
+        filterset = filterset_class(data=values, queryset=queryset, request=info.context)
+        if not filterset.is_valid():
+            raise refused_filters(filterset.form)
+        return filterset.qs
 
     @classmethod
     def resolve_connection(cls, connection, args, iterable, max_limit=None):

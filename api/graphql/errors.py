@@ -45,9 +45,16 @@ def hub_mutation(fn):
             policy.require_authenticated(getattr(info.context, "principal", policy.ANONYMOUS))
             return fn(cls, root, info, **kwargs)
         except Exception as exc:  # noqa: BLE001 - unknown errors are re-raised by errors_of
-            return cls(errors=errors_of(exc, info.context))
+            return refused(cls, errors_of(exc, info.context))
 
     return wrapper
+
+
+def refused(cls, errors: list[MutationError]):
+    """The payload of a refused call: its `errors`, and `ok: false` where it answers `ok`
+    (a required field: left null, graphql-core would turn the refusal into a fault)."""
+    failed = {"ok": False} if "ok" in cls._meta.fields else {}
+    return cls(errors=errors, **failed)
 
 
 # The `errors` field of every mutation payload.

@@ -7,6 +7,7 @@ from functools import lru_cache, partial
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.middleware.csrf import get_token
 from graphene_django.views import GraphQLView, HttpError
@@ -26,15 +27,24 @@ from rest_framework.request import Request
 from agencies import policy
 from api import lane
 from api.auth import ApiKeyAuthentication, KeycloakTokenAuthentication, SessionAuthentication
-from api.errors import INTERNAL_ERROR, problem_response, repeats_its_wait, to_hub_error
+from api.errors import INTERNAL_ERROR, language, problem_response, repeats_its_wait, to_hub_error
 from api.graphql.compiled import CompiledList, compiled_list
 from api.graphql.execution import HubExecutionContext
 from api.graphql.limits import validation_rules
 from api.parsers import UnreadBodyParser, load_json
 from hub import request_context
-from hub.errors import HubError, MalformedRequest
+from hub.errors import HubError, MalformedRequest, PayloadTooLarge
 
 log = logging.getLogger(__name__)
+
+
+class Refused(HttpError):
+    """A request the view does not run, answered at `error`'s status with its code."""
+
+    def __init__(self, error: HubError):
+        response = HttpResponse(status=error.status, headers=error.headers)
+        super().__init__(response, error.message_en)
+        self.error = error
 
 
 def _about_a_variable(error) -> bool:
@@ -118,11 +128,12 @@ class HubGraphQLView(GraphQLView):
     """GraphQL over the same principal as REST; query errors carry the hub's stable code."""
 
     def parse_body(self, request):
-        """The request's JSON as REST reads it (``api.parsers.load_json``)."""
+        """The request's JSON as REST reads it (``api.parsers.load_json``); a body over
+        ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413 ``payload_too_large``, as in REST."""
         content_type = self.get_content_type(request)
-        if content_type not in ("application/json", "application/graphql"):
-            return super().parse_body(request)
         try:
+            if content_type not in ("application/json", "application/graphql"):
+                return super().parse_body(request)
             if content_type == "application/graphql":
                 return {"query": request.body.decode()}
             data = load_json(request.body)
@@ -130,9 +141,25 @@ class HubGraphQLView(GraphQLView):
             raise HttpError(HttpResponseBadRequest("The query is not UTF-8 text.")) from None
         except MalformedRequest as exc:
             raise HttpError(HttpResponseBadRequest(exc.message_en)) from None
+        except RequestDataTooBig:
+            raise Refused(PayloadTooLarge()) from None
         if not isinstance(data, dict):
             raise HttpError(HttpResponseBadRequest("The received data is not a valid JSON query."))
         return data
+
+    @staticmethod
+    def get_graphql_params(request, data):
+        """graphene-django's parameters, each of the JSON type graphql-core expects."""
+        query, variables, operation_name, id_ = GraphQLView.get_graphql_params(request, data)
+        for name, value, kind in (
+            ("query", query, str),
+            ("variables", variables, dict),
+            ("operationName", operation_name, str),
+        ):
+            if value is not None and not isinstance(value, kind):
+                what = "an object" if kind is dict else "a string"
+                raise HttpError(HttpResponseBadRequest(f"`{name}` must be {what}."))
+        return query, variables, operation_name, id_
 
     # A service the answer needed was out of reach: the whole response says so (503).
     unavailable: HubError | None = None
@@ -141,6 +168,8 @@ class HubGraphQLView(GraphQLView):
         formatted = GraphQLView.format_error(error)
         if isinstance(error, GraphQLError):
             original = error.original_error
+        elif isinstance(error, Refused):
+            original = error.error
         elif isinstance(error, HttpError):
             original = None  # the request itself is wrong; the message is the view's own
         else:
@@ -148,8 +177,12 @@ class HubGraphQLView(GraphQLView):
         hub_error = to_hub_error(original) if original is not None else None
         extensions = formatted.setdefault("extensions", {})
         if hub_error is not None:
-            formatted["message"] = hub_error.message_en
+            # As REST's problem document says it: in the request's language, naming the fields.
+            lang = language(self.request)
+            formatted["message"] = hub_error.message(lang)
             extensions["code"] = hub_error.code
+            if hub_error.errors:
+                extensions["errors"] = [item.as_dict(lang) for item in hub_error.errors]
             if hub_error.status == 503:
                 self.unavailable = hub_error
         elif "exceeds maximum operation depth" in formatted.get("message", ""):

@@ -73,6 +73,13 @@ def test_graphql_answers_503_with_a_typed_error_and_no_internal_details(make_age
     assert int(response["Retry-After"]) > 0
     [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "database_unavailable"
+    # In the caller's language, as REST says it (Bahasa Indonesia unless asked otherwise).
+    assert error["message"] == "Basis data sedang tidak dapat dihubungi. Coba lagi sebentar lagi."
+    with database_out_of_reach():
+        english = client.post(
+            "/graphql", query, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+        )
+    [error] = english.json()["errors"]
     assert error["message"] == "The database cannot be reached right now. Try again shortly."
     assert client.post("/graphql", query, content_type="application/json").status_code == 200
 
