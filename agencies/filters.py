@@ -6,12 +6,13 @@ import django_filters
 from django.db.models import Q
 
 from agencies.models import Agency, ApiClient, ApiKey, Membership, Region, SyncState, search_key
+from hub.filters import BooleanFilter, WholeNumberFilter
 
 
 class RegionFilterSet(django_filters.FilterSet):
     parent = django_filters.CharFilter(field_name="parent_id", help_text="direct children of")
     within = django_filters.CharFilter(method="filter_within", help_text="all descendants of")
-    level = django_filters.NumberFilter()
+    level = WholeNumberFilter()
     kind = django_filters.ChoiceFilter(choices=Region.Kind.choices)
     q = django_filters.CharFilter(method="filter_q", help_text="name, case/accent-insensitive")
 
@@ -51,7 +52,7 @@ class AgencyFilterSet(django_filters.FilterSet):
 class MembershipFilterSet(django_filters.FilterSet):
     agency = django_filters.CharFilter(field_name="agency__slug")
     role = django_filters.ChoiceFilter(choices=Membership.Role.choices)
-    user = django_filters.NumberFilter(field_name="user_id")
+    user = WholeNumberFilter(field_name="user_id")
 
     class Meta:
         model = Membership
@@ -60,7 +61,7 @@ class MembershipFilterSet(django_filters.FilterSet):
 
 class ApiKeyFilterSet(django_filters.FilterSet):
     agency = django_filters.CharFilter(field_name="agency__slug")
-    active = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull")
+    active = BooleanFilter(field_name="revoked_at", lookup_expr="isnull")
 
     class Meta:
         model = ApiKey
@@ -69,7 +70,7 @@ class ApiKeyFilterSet(django_filters.FilterSet):
 
 class ApiClientFilterSet(django_filters.FilterSet):
     agency = django_filters.CharFilter(field_name="agency__slug")
-    active = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull")
+    active = BooleanFilter(field_name="revoked_at", lookup_expr="isnull")
     sync_state = django_filters.ChoiceFilter(choices=SyncState.choices)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
+from hub.filters import BooleanFilter
 from media_store.models import Collection, MediaAsset
 
 
@@ -18,9 +19,7 @@ class MediaAssetFilterSet(django_filters.FilterSet):
         method="filter_collection", help_text="in this collection (id)"
     )
     language = django_filters.CharFilter()
-    published = django_filters.BooleanFilter(
-        field_name="published_at", lookup_expr="isnull", exclude=True
-    )
+    published = BooleanFilter(field_name="published_at", lookup_expr="isnull", exclude=True)
     sha256 = django_filters.CharFilter(method="filter_sha256")
     q = django_filters.CharFilter(method="filter_q", help_text="text in title or description")
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from agencies.contact_values import CHANNELS
 from agencies.contacts.freshness import stale_q
 from agencies.contacts.models import ContactPoint, Office, Person, Post
+from hub.filters import BooleanFilter, WholeNumberFilter
 
 
 def _in_region(field: str, code: str) -> Q:
@@ -39,7 +40,7 @@ class OfficeFilterSet(django_filters.FilterSet):
 class PostFilterSet(django_filters.FilterSet):
     agency = django_filters.CharFilter(field_name="agency__slug")
     role = django_filters.MultipleChoiceFilter(choices=Post.Role.choices)
-    office = django_filters.NumberFilter(field_name="office_id")
+    office = WholeNumberFilter(field_name="office_id")
     external_id = django_filters.CharFilter()
     q = django_filters.CharFilter(field_name="label", lookup_expr="icontains")
 
@@ -50,9 +51,7 @@ class PostFilterSet(django_filters.FilterSet):
 
 class PersonFilterSet(django_filters.FilterSet):
     agency = django_filters.CharFilter(field_name="agency__slug")
-    consented = django_filters.BooleanFilter(
-        field_name="consent_at", lookup_expr="isnull", exclude=True
-    )
+    consented = BooleanFilter(field_name="consent_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = Person
@@ -68,14 +67,14 @@ class ContactPointFilterSet(django_filters.FilterSet):
         method="filter_region",
         help_text="contacts located in this region or any region under it (kode wilayah)",
     )
-    office = django_filters.NumberFilter(field_name="office_id")
-    post = django_filters.NumberFilter(field_name="post_id")
+    office = WholeNumberFilter(field_name="office_id")
+    post = WholeNumberFilter(field_name="post_id")
     role = django_filters.ChoiceFilter(
         field_name="post__role", choices=Post.Role.choices, help_text="role of the contact's post"
     )
-    personal = django_filters.BooleanFilter(field_name="is_personal")
-    stale = django_filters.BooleanFilter(method="filter_stale", help_text="not verified in time")
-    current = django_filters.BooleanFilter(
+    personal = BooleanFilter(field_name="is_personal")
+    stale = BooleanFilter(method="filter_stale", help_text="not verified in time")
+    current = BooleanFilter(
         method="filter_current", help_text="valid today (valid_from/valid_through)"
     )
     external_id = django_filters.CharFilter()

@@ -10,6 +10,7 @@ from django.db.models.functions import Now
 from agencies.models import Region
 from hub.facts.models import Bulletin, Claim, Clarification
 from hub.facts.vocab import EVENT_CHOICES, CapStatus, MisinformationType, MsgType, Scope
+from hub.filters import BooleanFilter, WholeNumberFilter
 
 
 def within_region(prefix: str, code: str) -> Q:
@@ -57,7 +58,7 @@ class ClaimFilterSet(django_filters.FilterSet):
 
 class ClarificationFilterSet(django_filters.FilterSet):
     agency = django_filters.CharFilter(field_name="agency__slug")
-    claim = django_filters.NumberFilter(field_name="claim_id")
+    claim = WholeNumberFilter(field_name="claim_id")
     verdict = django_filters.CharFilter(
         method="filter_verdict", help_text="verdict code; several separated by commas"
     )
@@ -117,7 +118,7 @@ class BulletinFilterSet(django_filters.FilterSet):
     msg_type = django_filters.ChoiceFilter(choices=MsgType.choices)
     scope = django_filters.ChoiceFilter(choices=Scope.choices)
     event = django_filters.ChoiceFilter(choices=EVENT_CHOICES)
-    active = django_filters.BooleanFilter(
+    active = BooleanFilter(
         method="filter_active",
         help_text="in force now: published, Actual, not a Cancel, not expired",
     )

@@ -217,7 +217,6 @@ def test_a_cursor_the_list_gave_still_pages(api, directory, make_agency):
     ("arguments", "rest_query", "field"),
     [
         ('clarifications(status: ["nope"])', "/api/v1/clarifications/?status=nope", "status"),
-        ('clarifications(claim: "NaN")', "/api/v1/clarifications/?claim=NaN", "claim"),
         ('bulletins(capStatus: "nope")', "/api/v1/bulletins/?cap_status=nope", "cap_status"),
         ('bulletins(msgType: "x")', "/api/v1/bulletins/?msg_type=x", "msg_type"),
     ],
@@ -234,6 +233,16 @@ def test_a_bad_filter_value_is_validation_failed_as_in_rest(
     assert rest.status_code == 400
     assert error["extensions"]["errors"] == rest.json()["errors"]
     assert [e["field"] for e in error["extensions"]["errors"]] == [field]
+
+
+def test_a_claim_id_that_is_no_whole_number_is_refused_in_both(api, make_user):
+    """GraphQL's Int refuses it before the filter runs; REST's filter refuses it too."""
+    client = api(user=make_user(superuser=True))
+    body = client.gql('{ clarifications(claim: "NaN") { edges { node { id } } } }', status=400)
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["graphql_invalid"]
+    rest = client.get("/api/v1/clarifications/?claim=NaN")
+    assert rest.status_code == 400
+    assert [(e["field"], e["code"]) for e in rest.json()["errors"]] == [("claim", "invalid_filter")]
 
 
 def test_good_filter_values_still_filter(api, make_user):

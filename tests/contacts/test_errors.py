@@ -132,3 +132,35 @@ def test_unknown_ids_and_agencies(api, world):
         f"/api/v1/contacts/{world.hotline.pk}/", data=b"{}", content_type="application/json"
     )
     _problem(put, 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/contacts/?stale=yes", "stale"),
+        ("/api/v1/contacts/?personal=maybe", "personal"),
+        ("/api/v1/contacts/?current=ya", "current"),
+        ("/api/v1/contacts/?office=1.5", "office"),
+        ("/api/v1/persons/?consented=maybe", "consented"),
+        ("/api/v1/regions/?level=2.5", "level"),
+    ],
+)
+def test_a_filter_value_that_does_not_fit_is_refused_not_ignored(api, world, path, name):
+    response = api(user=world.bpbd_editor).get(path)
+    assert response.status_code == 400, response.content
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        (name, "invalid_filter")
+    ]
+
+
+def test_true_false_and_whole_numbers_still_filter(api, world):
+    client = api(user=world.bpbd_editor)
+    personal = client.get("/api/v1/contacts/?personal=true&agency=bpbd-uji").json()["results"]
+    assert [c["id"] for c in personal] == [world.personal.pk]
+    at_office = client.get(f"/api/v1/contacts/?office={world.office.pk}").json()["results"]
+    assert at_office and all(c["office"] == world.office.pk for c in at_office)
+    gql = client.gql(
+        "query($o: Int) { contacts(office: $o, first: 50) { edges { node { databaseId } } } }",
+        {"o": world.office.pk},
+    )
+    assert len(gql["data"]["contacts"]["edges"]) == len(at_office)
