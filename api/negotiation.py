@@ -3,10 +3,14 @@
 Almost every caller sends no ``Accept`` header, ``*/*`` or exactly the view's first
 media type; for those DRF's answer is always the first renderer, so it is given
 directly. Anything else (several types, quality values, ``?format=``) goes through
-DRF's full negotiation, 406 included.
+DRF's full negotiation, 406 included: for a ``?format=`` no renderer offers too,
+where DRF answers 404 (the resource exists; that form of it does not).
 """
 
+from django.http import Http404
 from rest_framework.negotiation import DefaultContentNegotiation
+
+from hub.errors import NotAcceptable
 
 
 class ContentNegotiation(DefaultContentNegotiation):
@@ -23,4 +27,7 @@ class ContentNegotiation(DefaultContentNegotiation):
                 return first, first.media_type
             if accept == first.media_type:
                 return first, accept
-        return super().select_renderer(request, renderers, format_suffix)
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404:
+            raise NotAcceptable() from None

@@ -310,3 +310,12 @@ def test_the_shortcut_picks_what_drf_picks(path, accept):
     mine = ContentNegotiation().select_renderer(request, renderers)
     drf = DefaultContentNegotiation().select_renderer(request, renderers)
     assert (type(mine[0]), mine[1]) == (type(drf[0]), drf[1])
+
+
+@pytest.mark.parametrize("path", ["/api/v1/regions/?format=xml", "/api/v1/regions/35/?format=yaml"])
+def test_a_format_no_renderer_offers_is_406_not_404(api, path):
+    response = api().get(path)
+    assert response.status_code == 406, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_acceptable"
+    assert api().get(path.split("?")[0] + "?format=json").status_code == 200
