@@ -153,6 +153,8 @@ def _own_agencies(principal: Principal, rule: Rule, action: str) -> list[int]:
         scope = rule.read_scope if action == VIEW else rule.write_scope
     if principal.scopes is not None and not principal.has_scope(scope):
         return []
+    if action == REVIEW and principal.kind == "system":
+        return []  # four eyes are two people's: a system drafts, submits, publishes; never approves
     return principal.agencies_with_role(*needed)
 
 
@@ -195,6 +197,13 @@ def check(principal: Principal, action: str, obj: Model) -> None:
         return
     owner = rule.owner(obj) if rule.owner else _lookup(obj, rule.agency_field)
     if not may(principal, action, model, owner):
+        if action == REVIEW and principal.kind == "system":
+            raise PermissionDenied(
+                "Persetujuan adalah tindakan seorang verifikator; sistem instansi tidak dapat "
+                "menyetujui.",
+                "Approving is a verifier's act: an agency system cannot approve.",
+                code="person_required",
+            )
         raise PermissionDenied()
 
 

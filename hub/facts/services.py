@@ -1896,6 +1896,7 @@ def bulletin_publish(
         .filter(identifier__in=bulletin.references)
         .order_by("sent", "id")
     )
+    _check_follows_the_latest(bulletin, predecessors)
     references = [
         (p.sender, p.identifier, cap_datetime(p.sent, documents.time_region(p.region_codes)))
         for p in predecessors
@@ -1948,6 +1949,28 @@ def bulletin_publish(
         extra={"kid": kid},
     )
     return bulletin
+
+
+def _check_follows_the_latest(bulletin: Bulletin, predecessors: list[Bulletin]) -> None:
+    """An Update or Cancel must follow the message in force, not one already replaced.
+
+    Drafted from alert A, a Cancel published after someone else's Update U of
+    A would cancel A only and leave U in force: the chain would split. The
+    newest message it references must still be published (409 otherwise; draft
+    the follow-up again from the latest message).
+    """
+    if bulletin.msg_type not in (MsgType.UPDATE, MsgType.CANCEL) or not predecessors:
+        return
+    latest = predecessors[-1]
+    if latest.status != Bulletin.Status.PUBLISHED:
+        raise Conflict(
+            f"Pesan yang diikuti ({latest.identifier}) sudah {latest.status}; "
+            "buat tindak lanjut dari pesan terbaru.",
+            f"The message this follows ({latest.identifier}) is already {latest.status}; "
+            "follow the latest message instead.",
+            code="follows_replaced",
+            extra={"identifier": latest.identifier, "status": latest.status},
+        )
 
 
 @transaction.atomic

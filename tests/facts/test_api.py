@@ -152,9 +152,21 @@ def test_systems_write_with_facts_scope(api, desk, make_key, make_claim):
     created = writer.post("/api/v1/clarifications/", clarification_data(claim.pk))
     assert created.status_code == 201, created.content
     base = f"/api/v1/clarifications/{created.json()['id']}"
-    writer.post(f"{base}/submit/")
-    # The same system cannot approve what it wrote: four eyes hold for machines too.
-    _problem(writer.post(f"{base}/approve/"), 403, "four_eyes_required")
+    assert writer.post(f"{base}/submit/").status_code == 200
+    # Four eyes are two people's: no system approves, neither the one that wrote the
+    # draft nor a second key of the same agency.
+    _problem(writer.post(f"{base}/approve/"), 403, "person_required")
+    other = api(key=make_key(desk.agency, "content:read", "facts:write"))
+    _problem(other.post(f"{base}/approve/"), 403, "person_required")
+    gql = other.gql(
+        "mutation($id: Int!) { clarificationApprove(id: $id) { errors { code } } }",
+        {"id": created.json()["id"]},
+    )
+    assert gql["data"]["clarificationApprove"]["errors"] == [{"code": "person_required"}]
+    # A verifier approves; the system may then publish what a person approved.
+    assert api(user=desk.verifier).post(f"{base}/approve/").status_code == 200
+    published = writer.post(f"{base}/publish/")
+    assert published.status_code == 200 and published.json()["status"] == "published"
 
 
 def test_withdrawn_resolves_as_tombstone(api, desk, make_clarification):

@@ -566,3 +566,25 @@ def test_areas_at_the_edges_of_the_ranges_are_kept(api, bpbd):
     (area,) = created.json()["areas"]
     assert area["polygons"] == [polygon]  # already closed: kept as it is
     assert [c["radius_km"] for c in area["circles"]] == [20_038, 0.5]
+
+
+def test_a_follow_up_of_a_message_someone_else_replaced_is_not_published(api, bpbd):
+    """A Cancel drafted from an alert that was updated meanwhile would leave the Update in force."""
+    editor, verifier, reader = api(user=bpbd.editor), api(user=bpbd.verifier), api()
+    alert = _issue(editor, verifier, "/api/v1/bulletins/", bulletin_data())
+    stale = editor.post(f"/api/v1/bulletins/{alert['id']}/cancel/").json()
+    base = f"/api/v1/bulletins/{stale['id']}"
+    assert editor.post(f"{base}/submit/").status_code == 200
+    assert verifier.post(f"{base}/approve/").status_code == 200
+    update = _issue(editor, verifier, f"/api/v1/bulletins/{alert['id']}/correct/", {})
+
+    refused = verifier.post(f"{base}/publish/")
+    assert refused.status_code == 409, refused.content
+    assert refused.json()["code"] == "follows_replaced"
+    assert refused.json()["identifier"] == alert["identifier"]
+    assert verifier.get(base).json()["status"] == "approved"
+    in_force = reader.get("/api/v1/bulletins/?active=true").json()["results"]
+    assert [b["identifier"] for b in in_force] == [update["identifier"]]
+    # Cancelling the latest message ends the chain.
+    _issue(editor, verifier, f"/api/v1/bulletins/{update['id']}/cancel/")
+    assert reader.get("/api/v1/bulletins/?active=true").json()["results"] == []
