@@ -313,7 +313,9 @@ class ClarificationInput(serializers.Serializer):
     agency = serializers.SlugField(required=False, help_text="default: your agency")
     claim = serializers.IntegerField()
     title = serializers.CharField(max_length=300, help_text="without the [VERDICT] prefix")
-    verdict = serializers.SlugField(help_text="hoaks, disinformasi, penipuan, … (see /verdicts)")
+    verdict = serializers.SlugField(
+        help_text="a verdict code: hoaks, disinformasi, penipuan, … (GraphQL `verdicts` lists them)"
+    )
     misinformation_type = serializers.ChoiceField(
         choices=MisinformationType.choices, required=False, allow_blank=True
     )
@@ -601,18 +603,32 @@ class BulletinInput(serializers.Serializer):
     cap_status = serializers.ChoiceField(choices=CapStatus.choices, required=False)
     msg_type = serializers.ChoiceField(choices=MsgType.choices, required=False)
     scope = serializers.ChoiceField(choices=Scope.choices, required=False)
+    restriction = serializers.CharField(
+        required=False, help_text="who may act on it; required when scope is Restricted"
+    )
+    addresses = serializers.CharField(
+        required=False, help_text="its recipients; required when scope is Private"
+    )
+    note = serializers.CharField(required=False, help_text="CAP note (e.g. why an Update)")
     references = serializers.ListField(child=serializers.CharField(), required=False)
+    incidents = serializers.CharField(required=False, help_text="CAP incidents (space-separated)")
     event = serializers.ChoiceField(choices=EVENT_CHOICES)
     categories = serializers.ListField(child=serializers.CharField(), required=False)
     response_types = serializers.ListField(child=serializers.CharField(), required=False)
     urgency = serializers.CharField()
     severity = serializers.CharField()
     certainty = serializers.CharField()
+    audience = serializers.CharField(required=False, help_text="CAP audience")
     effective = serializers.DateTimeField(required=False)
     onset = serializers.DateTimeField(required=False)
     expires = serializers.DateTimeField(required=False)
     web = serializers.URLField(required=False)
     contact = serializers.CharField(required=False, help_text="default: the area's hotline")
+    parameters = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        required=False,
+        help_text='CAP parameters: [{"valueName": …, "value": …}]',
+    )
     infos = InfoInput(many=True)
     areas = AreaInput(many=True)
     resources = serializers.ListField(child=serializers.JSONField(), required=False)

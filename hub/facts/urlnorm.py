@@ -37,9 +37,11 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_",)
-# Host-specific share decorations (X's ?s=20&t=…, TikTok's share parameters).
+# Host-specific share decorations (X's ?s=20&t=…, YouTube's share button, TikTok's share
+# parameters). YouTube's ``t`` stays: it is where the video starts.
 HOST_TRACKING_PARAMS = {
     "x.com": frozenset({"s", "t"}),
+    "youtube.com": frozenset({"feature", "pp"}),
     "tiktok.com": frozenset({"is_from_webapp", "sender_device", "_r", "_t", "web_id"}),
 }
 # Mobile and legacy host names that serve the same content as the main host.

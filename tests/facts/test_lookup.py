@@ -32,6 +32,10 @@ pytestmark = pytest.mark.django_db
             "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42&si=abc",
             "https://youtube.com/watch?t=42&v=dQw4w9WgXcQ",
         ),
+        (
+            "https://m.youtube.com/watch?v=dQw4w9WgXcQ&feature=share&pp=ygUFYmFuamly",
+            "https://youtube.com/watch?v=dQw4w9WgXcQ",
+        ),
         ("https://www.instagram.com/p/Cx1/?igshid=MzRl", "https://instagram.com/p/Cx1"),
         (
             "https://news.example.go.id:443/berita?id=7&gclid=x",
