@@ -33,6 +33,17 @@ from hub.dates import INVALID_DATETIME, YEARS
 from hub.errors import Conflict, FieldError, NotFound, ValidationFailed, check_version
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$")
+# Domains no agency owns: Indonesia's registry suffixes (go.id is every ministry's) and
+# public mail services. As an official domain they would hide the warning for any address.
+SHARED_DOMAINS = frozenset(
+    {
+        "go.id", "desa.id", "mil.id", "ac.id", "sch.id", "co.id", "or.id", "net.id",
+        "web.id", "my.id", "biz.id", "ponpes.id",
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.id", "ymail.com",
+        "outlook.com", "hotmail.com", "live.com", "icloud.com", "proton.me",
+        "protonmail.com", "aol.com", "mail.com", "gmx.com",
+    }
+)  # fmt: skip
 
 # The region a regional agency must point at: level and allowed kinds.
 REGION_RULES: dict[str, tuple[int, set[str]]] = {
@@ -208,6 +219,17 @@ def _clean_agency(data: dict[str, Any], instance: Agency | None) -> dict[str, An
                             "invalid_domain",
                             f"Nama domain tidak valid: {domain!r}.",
                             f"Not a valid domain name: {domain!r}.",
+                        )
+                    )
+                elif normal in SHARED_DOMAINS:
+                    errors.append(
+                        _error(
+                            "official_domains",
+                            "shared_domain",
+                            f"{normal} bukan milik satu instansi; sebut domain instansi "
+                            "(mis. bnpb.go.id).",
+                            f"{normal} belongs to no single agency; name the agency's own "
+                            "(e.g. bnpb.go.id).",
                         )
                     )
                 elif normal not in cleaned:

@@ -34,6 +34,12 @@ def _problem(response, status, code):
             "invalid_domain",
         ),
         ({"type": "lpnk", "official_domains": "bnpb.go.id"}, "official_domains", "invalid_type"),
+        ({"type": "lpnk", "official_domains": ["Go.ID"]}, "official_domains", "shared_domain"),
+        (
+            {"type": "lpnk", "official_domains": ["bnpb.go.id", "gmail.com"]},
+            "official_domains",
+            "shared_domain",
+        ),
         ({"type": "kementerian", "slug": "Bad Slug"}, "slug", "invalid_slug"),
         ({"type": "dinas"}, "type", "invalid_choice"),
         ({"type": "lpnk", "identifiers": [{"scheme": "x"}]}, "identifiers", "invalid_identifiers"),
