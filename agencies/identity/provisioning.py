@@ -191,13 +191,21 @@ class Provisioner:
             link.delete()
         username = user.get_username().lower()
         found = self.kc.get_users({"username": username, "exact": True})
-        if not found and user.email:
-            found = self.kc.get_users({"email": user.email, "exact": True})
+        if user.email:
+            found += self.kc.get_users({"email": user.email, "exact": True})
+        for account in found:
+            if _vouches_for(account, user):
+                self._link(user, account["id"])
+                self._changed(f"linked user {username} to Keycloak account {account['username']}")
+                return account["id"]
         if found:
-            subject = found[0]["id"]
-            self._link(user, subject)
-            self._changed(f"linked user {username} to Keycloak account {found[0]['username']}")
-            return subject
+            # Anyone may type a colleague's address into their own account (Keycloak
+            # then marks it unverified): adopting it would hand them this person's roles.
+            raise KeycloakLinkConflict(
+                f"Keycloak account {found[0]['username']} has the name or e-mail of hub user "
+                f"{username} but no verified e-mail {user.email or '(none)'}: verify it, or "
+                "link the right account by hand"
+            )
         if not create:
             return None
         actions = ["UPDATE_PASSWORD", *(["VERIFY_EMAIL"] if user.email else [])]
@@ -387,7 +395,17 @@ class Provisioner:
 
 
 class KeycloakLinkConflict(Exception):
-    """A Keycloak account would be linked to a second hub user."""
+    """A Keycloak account would be linked to a second hub user, or to one it is not vouched for."""
+
+
+def _vouches_for(account: dict, user) -> bool:
+    """Whether an existing Keycloak account is `user`'s: its verified e-mail is theirs.
+
+    The same rule as a first sign-in's (``oidc.staff_user_for``): a name or an
+    unverified address proves nothing.
+    """
+    email = (account.get("email") or "").lower()
+    return bool(user.email) and account.get("emailVerified") is True and email == user.email.lower()
 
 
 # -- jobs and their bookkeeping ---------------------------------------------------------------
@@ -405,7 +423,9 @@ def _tracked(
 
     ``mark(state, error)`` stores the record's sync state. Failures are recorded
     and re-raised (so the job is retried); successes record the notes collected on
-    the way (an unsent invitation) without failing.
+    the way (an unsent invitation) without failing. A link conflict is recorded and
+    not retried: it needs a person to settle it, and a job waiting to retry would
+    hold up every other identity job of the agency (they share a lock).
     """
     start = len(provisioner.changes)
     provisioner.notes = []
@@ -422,6 +442,8 @@ def _tracked(
                 after={"error": error, "changes": provisioner.changes[start:]},
                 actor=ACTOR,
             )
+        if isinstance(exc, KeycloakLinkConflict):
+            return
         raise
     changes = provisioner.changes[start:]
     with transaction.atomic():

@@ -20,8 +20,10 @@ from agencies.services import (
     agency_update,
     apiclient_create,
     apiclient_revoke,
+    membership_create,
     membership_delete,
 )
+from agencies.tasks import membership_schedule
 from hub.models import AuditEntry
 from tests.conftest import PLATFORM
 from tests.identity.conftest import unique
@@ -224,3 +226,52 @@ def test_a_waiting_job_stands_for_every_change_to_its_record(keycloak, jobs, mak
         and keycloak.admin().get_client(keycloak.admin().get_client_id(record.oauth_client))["name"]
         == f"Tiga: {record.name}"
     )
+
+
+def test_an_unverified_address_does_not_hand_over_a_new_members_roles(
+    keycloak, jobs, make_agency, make_person
+):
+    """Anyone may type a colleague's address into their own Keycloak account (unverified):
+    provisioning must not link the colleague's hub user, and its roles, to that account."""
+    agency = make_agency(unique("ambil"))
+    person = make_person()
+    kc = keycloak.admin()
+    squatter = kc.create_user(
+        {"username": unique("orang-luar"), "email": person.email, "enabled": True,
+         "emailVerified": False}
+    )  # fmt: skip
+    owner = None
+    try:
+        membership = membership_create(
+            principal=PLATFORM, agency=agency, user_id=person.pk, role="agency_admin"
+        )
+        jobs.run()
+        membership.refresh_from_db()
+        assert membership.sync_state == "failed"
+        assert "no verified e-mail" in membership.sync_error
+        assert not StaffIdentity.objects.filter(user=person).exists()
+        assert {g["path"] for g in kc.get_user_groups(squatter)} == set()
+        # A person settles a conflict: no retry holds up the agency's other jobs.
+        assert jobs.waiting() == []
+        colleague = make_person(agency, "viewer")
+        jobs.run()
+        assert Membership.objects.get(user=colleague).sync_state == "synced"
+
+        # The account whose address is verified is the person's: it is linked.
+        kc.delete_user(squatter)
+        squatter = None
+        owner = kc.create_user(
+            {"username": unique("pemilik"), "email": person.email, "enabled": True,
+             "emailVerified": True}
+        )  # fmt: skip
+        membership_schedule(user_id=person.pk, agency_id=agency.pk)  # as the admin's "resync"
+        jobs.run()
+        membership.refresh_from_db()
+        assert membership.sync_state == "synced", membership.sync_error
+        assert StaffIdentity.objects.get(user=person).subject == owner
+        paths = {g["path"] for g in kc.get_user_groups(owner)}
+        assert paths == {f"/agencies/{agency.slug}/agency_admin"}
+    finally:
+        for subject in (squatter, owner):
+            if subject is not None:
+                kc.delete_user(subject)
