@@ -237,7 +237,9 @@ def staff_user_for(claims: dict[str, Any]):
     subject = str(claims["sub"])
     link = StaffIdentity.objects.select_related("user").filter(subject=subject).first()
     if link is not None:
-        return link.user if link.user.is_active else None
+        if not link.user.is_active:
+            raise LoginRefused("account_disabled", status=403)
+        return link.user
     email = claims.get("email")
     if not email or claims.get("email_verified") is not True:
         return None
@@ -297,6 +299,9 @@ def callback(request):
             user = staff_user_for(claims)
             if user is None:
                 raise LoginRefused("unknown_person", status=403)
+            if not policy.may_use_admin(user):
+                # As the password form refuses them: no role in an active agency.
+                raise LoginRefused("no_agency", status=403)
     except LoginRefused as refused:
         if refused.status != 503:
             _record_failure(request, refused.code)

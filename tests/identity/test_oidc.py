@@ -19,6 +19,7 @@ from django.test import Client
 from agencies import policy
 from agencies.models import StaffIdentity
 from hub.models import AuditEntry
+from tests.conftest import PLATFORM
 from tests.identity.conftest import unique
 
 pytestmark = [pytest.mark.django_db, pytest.mark.keycloak]
@@ -186,8 +187,10 @@ def test_a_keycloak_account_without_a_hub_user_gets_no_session(keycloak):
         kc.delete_user(subject)
 
 
-def test_an_existing_user_is_linked_by_verified_email_at_first_sign_in(keycloak, make_user):
-    user = make_user()
+def test_an_existing_user_is_linked_by_verified_email_at_first_sign_in(
+    keycloak, make_user, make_agency
+):
+    user = make_user(make_agency(unique("lama")), "viewer")
     kc = keycloak.admin()
     username = unique("lama")
     password = f"Pw-{uuid.uuid4().hex}"
@@ -219,3 +222,43 @@ def test_admin_login_offers_sso_only_with_keycloak(keycloak, settings):
     page = Client().get("/admin/login/")
     assert page.status_code == 200 and "Masuk dengan SSO" not in page.content.decode()
     assert Client().get("/oidc/login").status_code == 404
+
+
+def test_sso_refuses_whom_the_password_form_refuses(keycloak, make_user, make_agency):
+    """No role in an active agency, or a disabled hub account: a clear page and no session."""
+    from agencies.services import agency_update
+
+    kc = keycloak.admin()
+    agency = make_agency(unique("tangguh"))
+    people = {
+        "no_agency": make_user(),
+        "suspended": make_user(agency, "agency_admin"),
+        "account_disabled": make_user(agency, "editor"),
+    }
+    agency_update(principal=PLATFORM, agency=agency, data={"status": "suspended"})
+    people["account_disabled"].is_active = False
+    people["account_disabled"].save()
+    subjects = []
+    try:
+        for case, user in people.items():
+            password = f"Pw-{uuid.uuid4().hex}"
+            subject = kc.create_user(
+                {"username": unique("sso"), "email": user.email, "enabled": True,
+                 "emailVerified": True, "firstName": "Staf", "lastName": "Uji",
+                 "credentials": [{"type": "password", "value": password, "temporary": False}]}
+            )  # fmt: skip
+            subjects.append(subject)
+            if case == "account_disabled":
+                StaffIdentity.objects.create(user=user, subject=subject)
+            hub = Client()
+            account = kc.get_user(subject)["username"]
+            _, back = sign_in_at_keycloak(hub.get("/oidc/login")["Location"], account, password)
+            refused = hub.get(local(back))
+            code = "no_agency" if case == "suspended" else case
+            assert refused.status_code == 403, case
+            assert f"<code>{code}</code>".encode() in refused.content, case
+            assert "_auth_user_id" not in hub.session, case
+            assert hub.get("/api/v1/me").json()["kind"] == "anonymous", case
+    finally:
+        for subject in subjects:
+            kc.delete_user(subject)
