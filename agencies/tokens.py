@@ -64,6 +64,18 @@ class TokenRejected(Exception):
         super().__init__(message or code)
         self.code = code
 
+
+class KeyNotFetchedYet(TokenRejected):
+    """``token_unknown_key`` before the keys could be fetched again (the refetch budget is spent).
+
+    The key may be one the IdP has just started to sign with (a rotation): not
+    the caller's fault. ``retry_after`` is the seconds until the next fetch may run.
+    """
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("token_unknown_key", "no cached signing key with this kid yet")
+        self.retry_after = retry_after
+
     def __repr__(self) -> str:
         """Shows the code and message."""
         return f"TokenRejected({self.code!r}, {str(self)!r})"
@@ -156,9 +168,11 @@ class JwksCache:
         key = self._lookup(kid, alg)
         if key is not None:
             return key
-        self._maybe_fetch(lambda: self._has_kid(kid))
+        fetched = self._maybe_fetch(lambda: self._has_kid(kid))
         key = self._lookup(kid, alg)
         if key is None:
+            if not fetched:
+                raise KeyNotFetchedYet(self._next_fetch_in())
             raise TokenRejected("token_unknown_key", "no signing key with this kid")
         return key
 
@@ -193,21 +207,30 @@ class JwksCache:
                 self._prepared[(kid, alg)] = prepared
         return prepared
 
-    def _maybe_fetch(self, satisfied: Callable[[], bool]) -> None:
+    def _next_fetch_in(self) -> float:
+        """Seconds until the refetch budget allows another fetch (0: now)."""
+        with self._state_lock:
+            if self._last_attempt is None:
+                return 0.0
+            elapsed = self._clock() - self._last_attempt
+            return max(self.min_refetch_interval - elapsed, 0.0)
+
+    def _maybe_fetch(self, satisfied: Callable[[], bool]) -> bool:
         """Fetches once if the budget allows and ``satisfied()`` is still False.
 
-        Fetchers are serialized; while one fetch runs, lookups of cached keys proceed.
+        Returns whether a fetch was attempted here. Fetchers are serialized; while
+        one fetch runs, lookups of cached keys proceed.
         """
         with self._fetch_lock:
             if satisfied():
-                return
+                return False
             now = self._clock()
             with self._state_lock:
                 if (
                     self._last_attempt is not None
                     and now - self._last_attempt < self.min_refetch_interval
                 ):
-                    return
+                    return False
                 self._last_attempt = now
                 self._fetch_count += 1
             try:
@@ -216,12 +239,13 @@ class JwksCache:
                 with self._state_lock:
                     self._healthy = False
                     self._last_error = f"{type(exc).__name__}: {exc}"
-                return
+                return True
             with self._state_lock:
                 self._jwks = keys
                 self._prepared = {}
                 self._healthy = True
                 self._last_error = None
+            return True
 
     def _download(self) -> dict[str, dict[str, Any]]:
         """Fetches and parses the JWKS; returns usable signing keys by kid or raises."""

@@ -11,6 +11,8 @@ before any credential is checked; every failure is written to the audit log.
 
 from __future__ import annotations
 
+import math
+
 import jwt
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -21,7 +23,7 @@ from agencies.identity import keycloak_enabled
 from agencies.identity.systems import system_authenticate
 from agencies.identity.verifier import token_verifier
 from agencies.services import apikey_authenticate
-from agencies.tokens import TokenRejected, client_id
+from agencies.tokens import KeyNotFetchedYet, TokenRejected, client_id
 from api.errors import csrf_refused
 from hub import auth_failures, request_context
 from hub.errors import (
@@ -140,6 +142,15 @@ def _unverified_client(token: str) -> str:
     return f"jwt:{name}" if name else "jwt"
 
 
+def _identity_unavailable(retry_after: int) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "Layanan identitas tidak tersedia. Coba lagi nanti.",
+        "The identity service is unavailable. Try again later.",
+        code="identity_unavailable",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 class KeycloakTokenAuthentication(authentication.BaseAuthentication):
     """Agency systems calling with a Keycloak client-credentials JWT (when Keycloak is set).
 
@@ -157,15 +168,14 @@ class KeycloakTokenAuthentication(authentication.BaseAuthentication):
             return None
         try:
             record, principal = token_principal(request, token)
+        except KeyNotFetchedYet as exc:
+            # A key Keycloak may have just rotated to, and the keys cannot be fetched
+            # again yet: the caller is not at fault, and the failure is not counted.
+            raise _identity_unavailable(max(math.ceil(exc.retry_after), 1)) from None
         except TokenRejected as exc:
             if exc.code == "token_unknown_key" and not token_verifier().jwks.kids():
                 # No key was ever fetched: Keycloak is unreachable, the caller is not at fault.
-                raise ServiceUnavailable(
-                    "Layanan identitas tidak tersedia. Coba lagi nanti.",
-                    "The identity service is unavailable. Try again later.",
-                    code="identity_unavailable",
-                    headers={"Retry-After": "30"},
-                ) from None
+                raise _identity_unavailable(30) from None
             auth_failures.record(
                 request, method="jwt", reason=exc.code, credential=_unverified_client(token)
             )

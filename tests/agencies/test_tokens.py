@@ -31,6 +31,7 @@ from keycloak.exceptions import KeycloakError
 
 from agencies.tokens import (
     JwksCache,
+    KeyNotFetchedYet,
     TokenRejected,
     TokenVerifier,
     client_id,
@@ -415,6 +416,33 @@ def test_burst_of_unknown_kids_fetches_jwks_at_most_once(
     assert cache.fetch_count == 2
     # The genuine key keeps working throughout.
     assert verifier.verify(signing_key.sign(claims))["sub"] == claims["sub"]
+    assert session.responses == 2
+
+
+def test_an_unknown_kid_before_the_keys_may_be_fetched_again_says_when(
+    keycloak_server: KeycloakServer, signing_key: SigningKey, claims: dict[str, Any]
+) -> None:
+    """A key the IdP may have just rotated to is not the caller's fault until the hub has asked."""
+    clock = FakeClock()
+    session = CountingSession()
+    cache = JwksCache(
+        keycloak_server.jwks_url, min_refetch_interval=60.0, clock=clock, session=session
+    )
+    verifier = TokenVerifier(issuer=keycloak_server.issuer, audience=API_CLIENT_ID, jwks=cache)
+    verifier.verify(signing_key.sign(claims))
+    clock.advance(20)
+    new_kid = signing_key.sign(claims, kid=f"rotated-{uuid.uuid4().hex}")
+    with pytest.raises(KeyNotFetchedYet) as waiting:
+        verifier.verify(new_kid)
+    assert waiting.value.code == "token_unknown_key"
+    assert waiting.value.retry_after == pytest.approx(40)
+    assert session.responses == 1
+
+    # Once the hub could ask and the IdP does not know the key either, it is unknown.
+    clock.advance(41)
+    with pytest.raises(TokenRejected) as unknown:
+        verifier.verify(new_kid)
+    assert type(unknown.value) is TokenRejected and unknown.value.code == "token_unknown_key"
     assert session.responses == 2
 
 
