@@ -245,6 +245,9 @@ def problem_response(error: errors.HubError, request=None) -> HttpResponse:
         content_type=PROBLEM_JSON,
     )
     response["Content-Language"] = language(request)
+    if error.status == 401:
+        # RFC 9110 §11.6.1: a 401 says how to authenticate (an API key or a Keycloak token).
+        response["WWW-Authenticate"] = 'Bearer realm="simpul"'
     for name, value in error.headers.items():
         response[name] = value
     return response

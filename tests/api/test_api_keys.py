@@ -43,6 +43,10 @@ def test_revoked_expired_and_unknown_keys_are_refused(api, make_agency, make_key
     ApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     expired = api(key=secret).get("/api/v1/regions/35/")
     assert expired.status_code == 401 and expired.json()["code"] == "invalid_api_key"
+    assert expired["WWW-Authenticate"] == 'Bearer realm="simpul"'  # how to authenticate
+    anonymous = api().post("/api/v1/media-collections/", {"title": "x"})
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"] == 'Bearer realm="simpul"'
     ApiKey.objects.filter(pk=key.pk).update(expires_at=None, revoked_at=timezone.now())
     assert api(key=secret).get("/api/v1/regions/35/").status_code == 401
     forged = secret[:-4] + "AAAA"
