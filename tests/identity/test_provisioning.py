@@ -275,3 +275,25 @@ def test_an_unverified_address_does_not_hand_over_a_new_members_roles(
         for subject in (squatter, owner):
             if subject is not None:
                 kc.delete_user(subject)
+
+
+def test_a_disabled_account_leaves_its_role_groups_and_returns_when_enabled(
+    keycloak, jobs, make_agency, make_person
+):
+    agency = make_agency(unique("keluar"))
+    person = make_person(agency, "editor")
+    jobs.run()
+    kc = keycloak.admin()
+    path = f"/agencies/{agency.slug}/editor"
+    assert member_names(kc, path) == {person.username}
+
+    person.is_active = False
+    person.save()  # as the admin's user form saves it
+    assert Membership.objects.get(user=person).sync_state == "pending"
+    jobs.run()
+    assert member_names(kc, path) == set()
+
+    person.is_active = True
+    person.save()
+    jobs.run()
+    assert member_names(kc, path) == {person.username}

@@ -1,0 +1,36 @@
+"""A person's hub account switched off (or on again) reaches Keycloak like a membership change.
+
+The membership jobs give an inactive account no role groups (``Provisioner.ensure_member``),
+so whatever else trusts the realm's groups stops trusting a person who left.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_save, pre_save
+
+
+def _remember_active(sender, instance, update_fields=None, **kwargs) -> None:
+    if instance.pk is None or (update_fields is not None and "is_active" not in update_fields):
+        instance._simpul_was_active = None  # new, or a save that leaves is_active alone
+        return
+    stored = sender.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+    instance._simpul_was_active = stored
+
+
+def _follow_active(sender, instance, created=False, **kwargs) -> None:
+    was = getattr(instance, "_simpul_was_active", None)
+    if created or was is None or was == instance.is_active:
+        return
+    from agencies.models import Membership
+    from agencies.tasks import membership_schedule
+
+    agencies = Membership.objects.filter(user=instance).values_list("agency_id", flat=True)
+    for agency_id in set(agencies):
+        membership_schedule(user_id=instance.pk, agency_id=agency_id)
+
+
+def connect() -> None:
+    user = get_user_model()
+    pre_save.connect(_remember_active, sender=user, dispatch_uid="simpul-account-was-active")
+    post_save.connect(_follow_active, sender=user, dispatch_uid="simpul-account-active")
