@@ -16,6 +16,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language
 
 from agencies import policy
+from hub import request_context
 
 _REFUSED = {
     "id": "Nama pengguna atau sandi salah, atau akun ini bukan staf instansi yang aktif. "
@@ -31,6 +32,7 @@ def principal_of(request) -> policy.Principal:
     principal = getattr(request, "_admin_principal", None)
     if principal is None:
         principal = request._admin_principal = policy.principal_for_user(request.user)
+        request_context.set_principal(principal)  # the access log names who used the admin
     return principal
 
 

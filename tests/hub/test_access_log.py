@@ -98,3 +98,18 @@ def test_every_request_through_the_hub_is_logged_with_its_request_id(
     label = f"system:key:{ApiKey.objects.get().prefix}"
     assert [line["caller"] for line in lines] == [label, label, "anonymous", "anonymous"]
     assert key not in caplog.text
+
+
+@pytest.mark.django_db
+def test_an_admin_page_names_the_person_who_opened_it(monkeypatch, caplog, make_agency, make_user):
+    from django.test import Client
+
+    person = make_user(make_agency("bpbd-admin-log"), "agency_admin")
+    browser = Client()
+    browser.force_login(person)
+    session = browser.cookies["sessionid"].value
+    caplog.set_level(logging.INFO, logger="hub.access")
+    page = WsgiCaller(monkeypatch).get("/admin/", HTTP_COOKIE=f"sessionid={session}")
+    assert page.status == 200
+    (line,) = _lines(caplog)
+    assert line["caller"] == f"user:{person.pk}"
