@@ -141,6 +141,12 @@ class MembershipType(DjangoObjectType):
     database_id = graphene.Int(required=True)
     user_id = graphene.Int(required=True)
     username = graphene.String(required=True)
+    sync_state = graphene.String(
+        required=True, description="pending, synced or failed: where Keycloak stands."
+    )
+    sync_error = graphene.String(
+        required=True, description="The last provisioning problem or note (an unsent invitation)."
+    )
 
     class Meta:
         model = Membership

@@ -88,6 +88,8 @@ MEMBERSHIP = Resource(
         "email": "user__email",
         "role": "role",
         "created_at": "created_at",
+        "sync_state": "sync_state",
+        "sync_error": "sync_error",
     },
     expansions={
         "agency": Expansion("agency", {"slug": "slug", "name": "name", "type": "type"}),

@@ -89,6 +89,16 @@ def test_agency_member_and_client_appear_in_keycloak(
     # The dev realm has no mail server: the invitation fails, the sync does not.
     assert membership.sync_state == "synced"
     assert "invitation e-mail" in membership.sync_error
+    # The agency's admins read the same over the API.
+    listed = api(user=admin).get(f"/api/v1/memberships/?agency={slug}").json()["results"]
+    assert [(m["sync_state"], "invitation e-mail" in m["sync_error"]) for m in listed] == [
+        ("synced", True)
+    ]
+    gql = api(user=admin).gql(
+        "query($a: String) { memberships(agency: $a) { edges { node { syncState } } } }",
+        {"a": slug},
+    )
+    assert gql["data"]["memberships"]["edges"] == [{"node": {"syncState": "synced"}}]
 
     record = ApiClient.objects.get(pk=created["id"])
     assert record.sync_state == "synced" and record.sync_error == ""
