@@ -379,15 +379,19 @@ def test_non_access_token_type_is_rejected(
     assert _rejected(verifier, signing_key.sign(claims)) == "token_bad_type"
 
 
+def _counted_verifier(server: KeycloakServer):
+    """(clock, session, cache, verifier): a JWKS cache on a hand-moved clock, fetches counted."""
+    clock = FakeClock()
+    session = CountingSession()
+    cache = JwksCache(server.jwks_url, min_refetch_interval=60.0, clock=clock, session=session)
+    verifier = TokenVerifier(issuer=server.issuer, audience=API_CLIENT_ID, jwks=cache)
+    return clock, session, cache, verifier
+
+
 def test_burst_of_unknown_kids_fetches_jwks_at_most_once(
     keycloak_server: KeycloakServer, signing_key: SigningKey, claims: dict[str, Any]
 ) -> None:
-    clock = FakeClock()
-    session = CountingSession()
-    cache = JwksCache(
-        keycloak_server.jwks_url, min_refetch_interval=60.0, clock=clock, session=session
-    )
-    verifier = TokenVerifier(issuer=keycloak_server.issuer, audience=API_CLIENT_ID, jwks=cache)
+    clock, session, cache, verifier = _counted_verifier(keycloak_server)
     verifier.verify(signing_key.sign(claims))
     assert session.responses == 1
 
@@ -423,12 +427,7 @@ def test_an_unknown_kid_before_the_keys_may_be_fetched_again_says_when(
     keycloak_server: KeycloakServer, signing_key: SigningKey, claims: dict[str, Any]
 ) -> None:
     """A key the IdP may have just rotated to is not the caller's fault until the hub has asked."""
-    clock = FakeClock()
-    session = CountingSession()
-    cache = JwksCache(
-        keycloak_server.jwks_url, min_refetch_interval=60.0, clock=clock, session=session
-    )
-    verifier = TokenVerifier(issuer=keycloak_server.issuer, audience=API_CLIENT_ID, jwks=cache)
+    clock, session, cache, verifier = _counted_verifier(keycloak_server)
     verifier.verify(signing_key.sign(claims))
     clock.advance(20)
     new_kid = signing_key.sign(claims, kid=f"rotated-{uuid.uuid4().hex}")

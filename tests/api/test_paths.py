@@ -10,15 +10,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.support.problems import assert_problem
+
 pytestmark = pytest.mark.django_db
-
-
-def _problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content[:300]
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code and body["status"] == status, body
-    return body
 
 
 @pytest.fixture(params=[True, False], ids=["debug", "production"])
@@ -41,7 +35,7 @@ def test_a_write_without_the_trailing_slash_is_served_not_redirected(
     assert changed.status_code == 200 and changed.json()["title"] == "Banjir Bandang 2026"
     assert editor.get(path).json()["title"] == "Banjir Bandang 2026"
     assert editor.delete(path).status_code == 204
-    _problem(editor.get(f"{path}/"), 404, "not_found")
+    assert_problem(editor.get(f"{path}/"), 404, "not_found")
 
 
 def test_a_read_without_the_trailing_slash_answers_directly(debug, make_agency, api):
@@ -56,12 +50,12 @@ def test_a_read_without_the_trailing_slash_answers_directly(debug, make_agency, 
     ["/api/v1/nothing-here/", "/api/v1/nothing-here", "/api/v1/claims/abc/", "/api/v2/agencies/"],
 )
 def test_an_unknown_api_path_is_a_404_problem_in_debug_too(debug, path):
-    _problem(Client().get(path), 404, "not_found")
-    _problem(Client().post(path, {"x": 1}), 404, "not_found")
+    assert_problem(Client().get(path), 404, "not_found")
+    assert_problem(Client().post(path, {"x": 1}), 404, "not_found")
 
 
 def test_a_view_s_own_404_is_kept(debug, api):
-    body = _problem(api().get("/api/v1/agencies/tidak-ada/"), 404, "not_found")
+    body = assert_problem(api().get("/api/v1/agencies/tidak-ada/"), 404, "not_found")
     assert body["instance"] == "/api/v1/agencies/tidak-ada/"
 
 
@@ -75,4 +69,4 @@ def test_paths_outside_the_api_keep_django_s_slash_redirect(settings):
 def test_a_post_to_a_read_only_document_is_405_not_a_csrf_refusal(path):
     browser = Client(enforce_csrf_checks=True)
     response = browser.post(path)
-    _problem(response, 405, "method_not_allowed")
+    assert_problem(response, 405, "method_not_allowed")

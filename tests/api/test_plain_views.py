@@ -10,15 +10,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.support.problems import assert_problem
+
 pytestmark = pytest.mark.django_db
-
-
-def _problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content[:300]
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code and body["status"] == status, body
-    return body
 
 
 @pytest.mark.parametrize(
@@ -35,13 +29,13 @@ def _problem(response, status: int, code: str) -> dict:
 )
 def test_a_method_a_plain_view_does_not_take_answers_405_problem_json(method, path, allowed):
     response = getattr(Client(), method)(path)
-    _problem(response, 405, "method_not_allowed")
+    assert_problem(response, 405, "method_not_allowed")
     assert response["Allow"] == allowed
 
 
 def test_the_refusal_speaks_the_callers_language():
     response = Client().get("/oidc/logout", HTTP_ACCEPT_LANGUAGE="en")
-    assert _problem(response, 405, "method_not_allowed")["detail"] == "Method not allowed."
+    assert assert_problem(response, 405, "method_not_allowed")["detail"] == "Method not allowed."
     assert response["Content-Language"] == "en"
 
 
@@ -49,7 +43,7 @@ def test_a_sign_out_without_its_csrf_token_answers_403_problem_json(make_user, m
     user = make_user(make_agency("bnpb-uji"), "viewer")
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(user)
-    body = _problem(browser.post("/oidc/logout"), 403, "csrf_failed")
+    body = assert_problem(browser.post("/oidc/logout"), 403, "csrf_failed")
     assert "CSRF" in body["detail"]
     assert "_auth_user_id" in browser.session  # still signed in
 
