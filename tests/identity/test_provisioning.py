@@ -287,7 +287,7 @@ def test_an_unverified_address_does_not_hand_over_a_new_members_roles(
                 kc.delete_user(subject)
 
 
-def test_a_disabled_account_leaves_its_role_groups_and_returns_when_enabled(
+def test_a_disabled_or_deleted_account_leaves_its_role_groups(
     keycloak, jobs, make_agency, make_person
 ):
     agency = make_agency(unique("keluar"))
@@ -307,3 +307,8 @@ def test_a_disabled_account_leaves_its_role_groups_and_returns_when_enabled(
     person.save()
     jobs.run()
     assert member_names(kc, path) == {person.username}
+
+    # A deleted account leaves them too.
+    person.delete()
+    jobs.run()
+    assert member_names(kc, path) == set()
