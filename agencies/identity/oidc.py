@@ -72,13 +72,17 @@ class LoginRefused(Exception):
         self.status = status
 
 
-def discovery() -> dict:
-    """The realm's OpenID configuration (cached for an hour per process)."""
+def discovery(*, fresh: bool = False) -> dict:
+    """The realm's OpenID configuration (cached for an hour per process).
+
+    `fresh` asks Keycloak again: a sign-in starts with it, so that a person is
+    told Keycloak is down here instead of being sent to a server that does not answer.
+    """
     issuer = realm_issuer()
     now = time.monotonic()
     with _discovery_lock:
         cached = _discovery.get(issuer)
-        if cached and now - cached[0] < DISCOVERY_TTL:
+        if cached and now - cached[0] < DISCOVERY_TTL and not fresh:
             return cached[1]
     try:
         response = requests.get(
@@ -133,7 +137,7 @@ def login(request):
     if not keycloak_enabled():
         raise Http404()
     try:
-        endpoint = discovery()["authorization_endpoint"]
+        endpoint = discovery(fresh=True)["authorization_endpoint"]
     except LoginRefused as refused:
         return _page(request, refused.code, refused.status)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from agencies.identity import verifier as identity_verifier
 from agencies.models import Agency, Membership
@@ -31,9 +32,14 @@ def test_keycloak_outage(
     assert Api().get("/readyz").json()["components"]["identity"]["status"] == "ok"
     platform = Api(user=make_user(superuser=True))
     person = make_person()
+    assert Client().get("/oidc/login").status_code == 302  # the realm's endpoints are cached
 
     keycloak.stop()
     try:
+        # A sign-in is told Keycloak is down, not sent to a server that does not answer.
+        refused = Client().get("/oidc/login")
+        assert refused.status_code == 503 and b"keycloak_unavailable" in refused.content
+
         # Keys already cached keep verifying; identity is degraded, the hub stays ready.
         assert Api(key=token).get("/api/v1/memberships/").status_code == 200
         ready = Api().get("/readyz")
