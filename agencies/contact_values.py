@@ -250,6 +250,14 @@ def _display(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
 
 
+# WhatsApp's click-to-chat links: wa.me/6281…, api.whatsapp.com/send?phone=6281…
+_WHATSAPP_LINK = re.compile(
+    r"^(?:https?://)?(?:wa\.me/|(?:api|web)\.whatsapp\.com/send/?\?(?:[^#]*&)?phone=)"
+    r"\+?(?P<number>\d{6,15})(?:[/?&#].*)?$",
+    re.IGNORECASE,
+)
+
+
 def normalize_phone(
     raw: str,
     *,
@@ -269,11 +277,16 @@ def normalize_phone(
     ``phone_not_mobile`` or ``short_code_not_allowed``.
 
     Accepted spellings: spaces, dashes, dots, parentheses; a leading ``0``,
-    ``62``, ``+62``, ``(+62)``, ``+62 (0)`` or ``0062``. Letters, slashes,
-    commas (several numbers in one field) and extensions are rejected.
+    ``62``, ``+62``, ``(+62)``, ``+62 (0)`` or ``0062``; on whatsapp, a
+    click-to-chat link (``https://wa.me/6281…``). Letters, slashes, commas
+    (several numbers in one field) and extensions are rejected.
     """
     if channel not in PHONE_CHANNELS:
         raise ContactValueError("channel_unknown")
+    if channel == "whatsapp" and isinstance(raw, str):
+        link = _WHATSAPP_LINK.match(raw.strip())
+        if link:  # a click-to-chat link names the number in international form
+            raw = f"+{link['number']}"
     text = _clean_phone_text(raw)
     if not text:
         raise ContactValueError("value_required")

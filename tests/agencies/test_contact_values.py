@@ -72,6 +72,12 @@ PHONE_TABLE = [
     ("6281234567890", "whatsapp", "+6281234567890"),
     ("0062 812 3456 7890", "whatsapp", "+6281234567890"),
     ("08111-129-129", "whatsapp", "+628111129129"),  # SAPA 129 WhatsApp
+    # Click-to-chat links, as agencies print them
+    ("https://wa.me/6281234567890", "whatsapp", "+6281234567890"),
+    ("wa.me/6281234567890?text=Halo", "whatsapp", "+6281234567890"),
+    ("https://api.whatsapp.com/send?phone=6281234567890&text=x", "whatsapp", "+6281234567890"),
+    ("https://wa.me/6281234567890", "voice", "phone_invalid"),  # a link is no phone number
+    ("https://wa.me/62215551234", "whatsapp", "phone_not_mobile"),
     # Toll-free and 1500 call centres
     ("0800-1-234567", "voice", "+628001234567"),
     ("08001234567", "voice", "+628001234567"),
