@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.utils.translation import get_language
@@ -26,9 +26,12 @@ from agencies.services import (
     apikey_create,
     apikey_revoke,
     membership_create,
+    membership_delete,
+    membership_exists,
 )
 from agencies.tasks import agency_schedule, client_schedule, membership_schedule
 from hub.errors import HubError
+from hub.errors import PermissionDenied as Refused
 
 
 class PolicyAdmin(admin.ModelAdmin):
@@ -69,13 +72,41 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """A service refusing a valid form (a rule the form cannot check: Keycloak not
-        configured, a change made meanwhile) comes back to the page as an error message,
-        not as the API's problem document; nothing of it was saved."""
+        configured, a change made meanwhile) comes back to the page as an error message
+        naming the fields, not as the API's problem document; nothing of it was saved."""
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except HubError as error:
-            self.message_user(request, error.message((get_language() or "id")[:2]), messages.ERROR)
+            self.message_user(request, _refusal(error), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    def response_action(self, request, queryset):
+        """A list action the policy refuses (a viewer's resync, a short code not theirs)
+        answers on the list as a message, never a 500 or a problem document."""
+        try:
+            return super().response_action(request, queryset)
+        except (HubError, PermissionDenied) as error:
+            refusal = error if isinstance(error, HubError) else Refused()
+            self.message_user(request, _refusal(refusal), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not principal_of(request).is_platform_admin:
+            actions.pop("resync", None)  # Keycloak repairs are the platform admins'
+        return actions
+
+
+def page_language() -> str:
+    """The admin page's language: ``en`` or ``id``."""
+    return "en" if (get_language() or "id").startswith("en") else "id"
+
+
+def _refusal(error: HubError) -> str:
+    """A service's refusal for the admin page: its message, then each field's."""
+    lang = page_language()
+    fields = [f"{item.field}: {item.as_dict(lang)['message']}" for item in error.errors]
+    return " ".join([error.message(lang), *fields])
 
 
 @admin.register(Region)
@@ -132,7 +163,7 @@ class AgencyForm(forms.ModelForm):
         except HubError as error:
             for item in error.errors:
                 target = item.field if item.field in self.fields else None
-                self.add_error(target, item.message_id)
+                self.add_error(target, item.as_dict(page_language())["message"])
         return cleaned
 
     class Meta:
@@ -188,6 +219,23 @@ class AgencyAdmin(PolicyAdmin):
         obj.pk = saved.pk
 
 
+class MembershipForm(forms.ModelForm):
+    """A role held already is named as the service names it (``membership_exists``):
+    Django's own Indonesian text for the clash reads "… tidak ada" ("does not exist")."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        clashes = self._errors.get(NON_FIELD_ERRORS)
+        codes = {error.code for error in clashes.as_data()} if clashes else set()
+        if codes & {"unique", "unique_together"}:
+            message = membership_exists().message(page_language())
+            self._errors[NON_FIELD_ERRORS] = self.error_class([message])
+
+    class Meta:
+        model = Membership
+        fields = ["user", "agency", "role"]
+
+
 @admin.register(Membership)
 class MembershipAdmin(PolicyAdmin):
     list_display = ("user", "agency", "role", "created_at", "sync_state")
@@ -198,6 +246,33 @@ class MembershipAdmin(PolicyAdmin):
     list_select_related = ("user", "agency")
     readonly_fields = ("version", *SYNC_FIELDS)
     actions = ["resync"]
+
+    form = MembershipForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # A role is given or taken away, never edited: to change it, add the new
+        # role and remove the old one (each through its service, each audited).
+        if obj is not None:
+            return ("user", "agency", "role", "created_at", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is None:
+            return bool(principal_of(request).agencies_with_role(policy.AGENCY_ADMIN)) or (
+                principal_of(request).is_platform_admin
+            )
+        try:
+            policy.check(principal_of(request), policy.DELETE, obj)
+        except HubError:
+            return False
+        return True
+
+    def delete_model(self, request, obj):
+        membership_delete(principal=principal_of(request), membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            membership_delete(principal=principal_of(request), membership=membership)
 
     def save_model(self, request, obj, form, change):
         if change:

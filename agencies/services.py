@@ -431,11 +431,7 @@ def membership_create(
         with transaction.atomic():
             membership = Membership.objects.create(user=user, agency=agency, role=role)
     except IntegrityError:
-        raise Conflict(
-            "Pengguna sudah memiliki peran ini.",
-            "The user already has this role in the agency.",
-            code="membership_exists",
-        ) from None
+        raise membership_exists() from None
     audit_record(
         action="membership.create",
         entity="membership",
@@ -451,6 +447,15 @@ def membership_create(
     )
     membership_schedule(user_id=membership.user_id, agency_id=agency.pk)
     return membership
+
+
+def membership_exists() -> Conflict:
+    """The refusal of a role the person already holds in the agency."""
+    return Conflict(
+        "Pengguna sudah memiliki peran ini.",
+        "The user already has this role in the agency.",
+        code="membership_exists",
+    )
 
 
 @transaction.atomic

@@ -92,6 +92,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hub.urls"
+# Flash messages live in the session, never in a cookie: the admin shows a new API
+# key's or client's secret once as a message, and a cookie would carry it in clear.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 WSGI_APPLICATION = "hub.wsgi.application"
 
 TEMPLATES = [

@@ -7,7 +7,7 @@ services, as in the rest of the admin: the admin can never do what the API refus
 from django import forms
 from django.contrib import admin
 
-from agencies.admin import PolicyAdmin, principal_of
+from agencies.admin import PolicyAdmin, page_language, principal_of
 from agencies.contacts.models import ShortCode
 from agencies.contacts.services import shortcode_create, shortcode_delete, shortcode_errors
 
@@ -18,7 +18,8 @@ class ShortCodeForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         for item in shortcode_errors(cleaned.get("code"), cleaned.get("description")):
-            self.add_error(item.field if item.field in self.fields else None, item.message_id)
+            message = item.as_dict(page_language())["message"]
+            self.add_error(item.field if item.field in self.fields else None, message)
         return cleaned
 
     class Meta:
@@ -35,6 +36,12 @@ class ShortCodeAdmin(PolicyAdmin):
 
     def has_add_permission(self, request):
         return request.user.is_superuser
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not principal_of(request).is_platform_admin:
+            actions.pop("remove", None)  # the allow-list is the platform admins'
+        return actions
 
     def has_change_permission(self, request, obj=None):
         # A stored code is removed and added again, never renumbered in place.

@@ -174,3 +174,93 @@ def test_an_admin_page_reads_the_persons_roles_once(make_agency, make_user):
     assert index.status_code == 200 and b"/admin/agencies/membership/" in index.content
     roles = [q["sql"] for q in ran.captured_queries if 'FROM "agencies_membership"' in q["sql"]]
     assert len(roles) == 1, roles
+
+
+def test_an_agency_admin_removes_a_member_and_never_edits_a_role_in_place(make_agency, make_user):
+    own, other = make_agency("anggota-admin"), make_agency("anggota-lain")
+    admin_user = make_user(own, "agency_admin")
+    member = make_user(own, "editor")
+    stranger = make_user(other, "editor")
+    client = Client()
+    client.force_login(admin_user)
+    mine = Membership.objects.get(user=member)
+    page = client.get(f"/admin/agencies/membership/{mine.pk}/change/")
+    # The role is shown, not offered for editing: saving could not change it.
+    assert page.status_code == 200 and b'name="role"' not in page.content
+
+    removed = client.post(f"/admin/agencies/membership/{mine.pk}/delete/", {"post": "yes"})
+    assert removed.status_code == 302
+    assert not Membership.objects.filter(pk=mine.pk).exists()
+    assert AuditEntry.objects.filter(action="membership.delete", entity_id=str(mine.pk)).exists()
+    # Another agency's member is not theirs to remove.
+    theirs = Membership.objects.get(user=stranger)
+    refused = client.post(f"/admin/agencies/membership/{theirs.pk}/delete/", {"post": "yes"})
+    assert refused.status_code in (302, 403)
+    assert Membership.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_role_held_already_is_named_so(make_agency, make_user):
+    agency = make_agency("peran-ganda")
+    client = Client()
+    client.force_login(make_user(agency, "agency_admin"))
+    member = make_user(agency, "editor")
+    for lang, text in (("en", "The user already has this role in the agency."),
+                       ("id", "Pengguna sudah memiliki peran ini.")):  # fmt: skip
+        again = client.post(
+            "/admin/agencies/membership/add/",
+            {"user": member.pk, "agency": agency.pk, "role": "editor"},
+            HTTP_ACCEPT_LANGUAGE=lang,
+        )
+        assert again.status_code == 200
+        assert again.context["adminform"].form.non_field_errors() == [text]
+    assert Membership.objects.filter(user=member).count() == 1
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor", "agency_admin"])
+def test_list_actions_a_person_may_not_use_are_not_offered_and_never_500(
+    make_agency, make_user, role
+):
+    from agencies.contacts.models import ShortCode
+
+    agency = make_agency(f"aksi-{role.replace('_', '-')}")
+    client = Client()
+    client.force_login(make_user(agency, role))
+    members = client.get("/admin/agencies/membership/")
+    assert b'value="resync"' not in members.content
+    codes = client.get("/admin/contacts/shortcode/")
+    assert b'value="remove"' not in codes.content
+    code = ShortCode.objects.first()
+    # Posted anyway: a message on the list, and nothing removed.
+    posted = client.post(
+        "/admin/contacts/shortcode/",
+        {"action": "remove", "_selected_action": [code.pk], "index": 0},
+        follow=True,
+    )
+    assert posted.status_code == 200 and posted["Content-Type"].startswith("text/html")
+    assert ShortCode.objects.filter(pk=code.pk).exists()
+
+
+def test_a_new_keys_secret_never_travels_in_a_cookie(superuser_client, make_agency):
+    agency = make_agency("kunci-kue")
+    created = superuser_client.post(
+        "/admin/agencies/apikey/add/",
+        {"agency": agency.pk, "name": "Portal", "scopes": ["content:read"], "expires_at": ""},
+    )
+    assert created.status_code == 302
+    key = ApiKey.objects.get(agency=agency)
+    assert "messages" not in created.cookies
+    assert f"smpl_{key.prefix}_".encode() not in str(created.cookies).encode()
+    shown = superuser_client.get(created["Location"])
+    assert f"smpl_{key.prefix}_".encode() in shown.content
+
+
+def test_agency_form_errors_speak_the_pages_language(superuser_client):
+    response = superuser_client.post(
+        "/admin/agencies/agency/add/",
+        {"name": "Uji", "slug": "uji-bahasa", "type": "lpnk", "official_domains": "go.id",
+         "status": "active", "identifiers": "[]"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert response.status_code == 200
+    errors = " ".join(str(e) for e in response.context["adminform"].form.errors.values())
+    assert "belongs to no single agency" in errors and "bukan milik" not in errors
