@@ -12,6 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from rest_framework import exceptions as drf
 
 from hub import errors
@@ -291,7 +292,7 @@ def handler400(request, exception=None):
 
 
 def handler403(request, exception=None):
-    return problem_response(errors.PermissionDenied(), request)
+    return answer_refusal(errors.PermissionDenied(), request)
 
 
 def csrf_refused() -> errors.PermissionDenied:
@@ -305,4 +306,26 @@ def csrf_refused() -> errors.PermissionDenied:
 
 def csrf_failure(request, reason: str = ""):
     """A form post without a valid CSRF token (sign-out, the admin): 403 ``csrf_failed``."""
-    return problem_response(csrf_refused(), request)
+    return answer_refusal(csrf_refused(), request)
+
+
+def answer_refusal(error: errors.HubError, request) -> HttpResponse:
+    """`error` as a page for a person's browser outside the API (the admin: a stale form,
+    a page not theirs), as problem+json for everyone else."""
+    path = request.path_info if request is not None else "/api/"
+    wants_page = "text/html" in (request.META.get("HTTP_ACCEPT", "") if request else "")
+    if path.startswith(("/api/", "/graphql")) or not wants_page:
+        return problem_response(error, request)
+    body = render_to_string(
+        "api/refused.html",
+        {
+            "message_id": error.message_id,
+            "message_en": error.message_en,
+            "code": error.code,
+            "back": "/admin/" if path.startswith("/admin/") else "/",
+        },
+        request,
+    )
+    response = HttpResponse(body, status=error.status, content_type="text/html; charset=utf-8")
+    response["Content-Language"] = language(request)
+    return response

@@ -53,3 +53,23 @@ def test_a_sign_out_without_its_csrf_token_answers_403_problem_json(make_user, m
     signed_out = browser.post("/oidc/logout", {"csrfmiddlewaretoken": token})
     assert signed_out.status_code == 302
     assert "_auth_user_id" not in browser.session
+
+
+def test_a_persons_browser_gets_a_page_for_a_stale_admin_form_not_json(make_user, make_agency):
+    person = make_user(make_agency("bnpb-halaman"), "agency_admin")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(person)
+    page = browser.post(
+        "/admin/agencies/apikey/add/", {"name": "Situs"}, HTTP_ACCEPT="text/html,*/*;q=0.8"
+    )
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
+    assert b"csrf_failed" in page.content and b"token CSRF" in page.content
+    assert b'href="/admin/"' in page.content
+    # A page that is not theirs (the user list is the platform admins'), as a page too.
+    users = browser.get("/admin/auth/user/", HTTP_ACCEPT="text/html")
+    assert users.status_code == 403 and users["Content-Type"].startswith("text/html")
+    # Programs asking for JSON, and every API path, keep the problem document.
+    program = browser.post("/admin/agencies/apikey/add/", {"name": "Situs"})
+    assert_problem(program, 403, "csrf_failed")
+    api = browser.post("/api/v1/api-keys/", {"name": "x"})
+    assert_problem(api, 403, "csrf_failed")
