@@ -6,10 +6,13 @@ go through the same services, so the admin can never do what the API refuses.
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models
+from django.db.models import Case, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.utils.translation import get_language
 
@@ -122,6 +125,17 @@ class RegionAdmin(admin.ModelAdmin):
     # region search (autocomplete) does for an agency admin.
     def has_module_permission(self, request):
         return admitted(request)
+
+    def get_search_results(self, request, queryset, search_term):
+        # "malang" finds Kabupaten and Kota Malang (a word of the name) before Pemalang and
+        # the villages whose name holds it: word matches first, larger regions first.
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            word = Q(name__iregex=rf"\m{re.escape(term)}")
+            rank = Case(When(word, then=Value(0)), default=Value(1))
+            found = found.order_by(rank, "level", "code")
+        return found, duplicates
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

@@ -264,3 +264,12 @@ def test_agency_form_errors_speak_the_pages_language(superuser_client):
     assert response.status_code == 200
     errors = " ".join(str(e) for e in response.context["adminform"].form.errors.values())
     assert "belongs to no single agency" in errors and "bukan milik" not in errors
+
+
+def test_a_region_search_gives_the_larger_regions_first(superuser_client):
+    found = superuser_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "agencies", "model_name": "agency", "field_name": "region", "term": "malang"},
+    ).json()["results"]
+    first = [row["text"] for row in found[:3]]
+    assert first[:2] == ["35.07 Kabupaten Malang", "35.73 Kota Malang"], first
