@@ -47,17 +47,23 @@ def load_json(raw: bytes):
     surrogates), and nested no deeper than MAX_DEPTH. Raises MalformedRequest."""
     try:
         data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if "recursion depth exceeded" in str(exc):  # deeper than orjson reads (1024)
+            raise _too_deep() from None
         raise MalformedRequest(
             "Isi permintaan bukan JSON yang valid.", "The body is not valid JSON."
         ) from None
     if isinstance(data, dict | list) and too_deep(raw, data):
-        raise MalformedRequest(
-            f"Isi permintaan bersarang terlalu dalam (maks. {MAX_DEPTH} tingkat).",
-            f"The body nests deeper than {MAX_DEPTH} levels.",
-            code="too_deep",
-        )
+        raise _too_deep()
     return data
+
+
+def _too_deep() -> MalformedRequest:
+    return MalformedRequest(
+        f"Isi permintaan bersarang terlalu dalam (maks. {MAX_DEPTH} tingkat).",
+        f"The body nests deeper than {MAX_DEPTH} levels.",
+        code="too_deep",
+    )
 
 
 class JSONParser(parsers.BaseParser):
