@@ -36,6 +36,16 @@ QUERIES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def one_signing_window(monkeypatch):
+    """Both answers sign their short-lived URLs in the same window, wherever the clock
+    stands: two requests either side of a window's end would differ in every URL."""
+    from media_store import delivery
+
+    window = delivery.url_window()
+    monkeypatch.setattr(delivery, "url_window", lambda: window)
+
+
 @pytest.fixture
 def library(local_storage, agency_team):
     mine, theirs = agency_team("bpbd-sleman"), agency_team("bpbd-bantul")
