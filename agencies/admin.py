@@ -14,7 +14,6 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.http import HttpResponseRedirect
-from django.utils.translation import get_language
 
 from agencies import policy
 from agencies.identity.admin_site import admitted, principal_of
@@ -35,6 +34,7 @@ from agencies.services import (
 from agencies.tasks import agency_schedule, client_schedule, membership_schedule
 from hub.errors import HubError
 from hub.errors import PermissionDenied as Refused
+from hub.locale import active_language
 
 
 class PolicyAdmin(admin.ModelAdmin):
@@ -100,14 +100,9 @@ class PolicyAdmin(admin.ModelAdmin):
         return actions
 
 
-def page_language() -> str:
-    """The admin page's language: ``en`` or ``id``."""
-    return "en" if (get_language() or "id").startswith("en") else "id"
-
-
 def _refusal(error: HubError) -> str:
     """A service's refusal for the admin page: its message, then each field's."""
-    lang = page_language()
+    lang = active_language()
     fields = [f"{item.field}: {item.as_dict(lang)['message']}" for item in error.errors]
     return " ".join([error.message(lang), *fields])
 
@@ -177,7 +172,7 @@ class AgencyForm(forms.ModelForm):
         except HubError as error:
             for item in error.errors:
                 target = item.field if item.field in self.fields else None
-                self.add_error(target, item.as_dict(page_language())["message"])
+                self.add_error(target, item.as_dict(active_language())["message"])
         return cleaned
 
     class Meta:
@@ -242,7 +237,7 @@ class MembershipForm(forms.ModelForm):
         clashes = self._errors.get(NON_FIELD_ERRORS)
         codes = {error.code for error in clashes.as_data()} if clashes else set()
         if codes & {"unique", "unique_together"}:
-            message = membership_exists().message(page_language())
+            message = membership_exists().message(active_language())
             self._errors[NON_FIELD_ERRORS] = self.error_class([message])
 
     class Meta:

@@ -15,6 +15,16 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 
+def active_language() -> str:
+    """``en`` when the language activated for this request is English, else ``id``.
+
+    The hub speaks Bahasa Indonesia and English; anything else the locale
+    middleware chose reads as Indonesian, as messages (``message_id``/``message_en``)
+    are written.
+    """
+    return "en" if (translation.get_language() or "id").startswith("en") else "id"
+
+
 class LocaleMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -7,9 +7,10 @@ services, as in the rest of the admin: the admin can never do what the API refus
 from django import forms
 from django.contrib import admin
 
-from agencies.admin import PolicyAdmin, page_language, principal_of
+from agencies.admin import PolicyAdmin, principal_of
 from agencies.contacts.models import ShortCode
 from agencies.contacts.services import shortcode_create, shortcode_delete, shortcode_errors
+from hub.locale import active_language
 
 
 class ShortCodeForm(forms.ModelForm):
@@ -18,7 +19,7 @@ class ShortCodeForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         for item in shortcode_errors(cleaned.get("code"), cleaned.get("description")):
-            message = item.as_dict(page_language())["message"]
+            message = item.as_dict(active_language())["message"]
             self.add_error(item.field if item.field in self.fields else None, message)
         return cleaned
 

@@ -13,10 +13,10 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
-from django.utils.translation import get_language
 
 from agencies import policy
 from hub import request_context
+from hub.locale import active_language
 
 _REFUSED = {
     "id": "Nama pengguna atau sandi salah, atau akun ini bukan staf instansi yang aktif. "
@@ -42,7 +42,7 @@ def admitted(request) -> bool:
 
 
 def _refused() -> str:
-    return _REFUSED.get((get_language() or "id")[:2], _REFUSED["id"])
+    return _REFUSED[active_language()]
 
 
 class StaffLoginForm(AdminAuthenticationForm):

@@ -16,7 +16,7 @@ from django.db.models import F, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, Concat
 from django.http import QueryDict
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from agencies import policy
 from agencies.models import Agency
@@ -43,6 +43,7 @@ from hub.facts.models import (
 )
 from hub.facts.urlnorm import InvalidUrl, normalize_url, url_key
 from hub.facts.vocab import CapStatus, MsgType, Scope
+from hub.locale import active_language
 from hub.signing import SignatureInvalid
 
 SEARCH_CONFIG = "indonesian"
@@ -671,7 +672,7 @@ def verification_message(result: Verification, lang: str | None = None) -> str:
     (``Accept-Language``, Bahasa Indonesia by default), as for every other
     message the hub answers.
     """
-    lang = "en" if (lang or translation.get_language() or "id").startswith("en") else "id"
+    lang = "en" if (lang or active_language()).startswith("en") else "id"
     if not result.authentic:
         message_id, message_en = _MESSAGES.get(result.code or "", _NOT_VERIFIED)
         return message_en if lang == "en" else message_id
