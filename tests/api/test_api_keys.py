@@ -107,6 +107,14 @@ def test_cli_creates_lists_and_revokes(make_agency, capsys, api):
     assert api(key=secret).get("/api/v1/regions/35/").status_code == 401
 
 
+def _ask_for_a_key(api, make_agency, make_user, slug: str, expires_at: str):
+    """(the agency admin's client, its answer) to asking for a key expiring at `expires_at`."""
+    agency = make_agency(slug)
+    admin = api(user=make_user(agency, "agency_admin"))
+    body = {"agency": slug, "name": "Situs", "scopes": ["content:read"], "expires_at": expires_at}
+    return admin, admin.post("/api/v1/api-keys/", body)
+
+
 @pytest.mark.parametrize(
     ("expires_at", "code"),
     [
@@ -120,10 +128,7 @@ def test_cli_creates_lists_and_revokes(make_agency, capsys, api):
 def test_an_expiry_the_hub_cannot_keep_is_refused_and_no_key_is_made(
     api, make_agency, make_user, expires_at, code
 ):
-    agency = make_agency("kunci-kedaluwarsa")
-    admin = api(user=make_user(agency, "agency_admin"))
-    body = {"agency": agency.slug, "name": "Situs", "scopes": ["content:read"]}
-    response = admin.post("/api/v1/api-keys/", {**body, "expires_at": expires_at})
+    admin, response = _ask_for_a_key(api, make_agency, make_user, "kunci-kedaluwarsa", expires_at)
     assert response.status_code == 400, response.content
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("expires_at", code)]
     assert not ApiKey.objects.exists()
@@ -144,10 +149,7 @@ def test_an_expiry_without_an_offset_is_the_hubs_time(
 ):
     from zoneinfo import ZoneInfo
 
-    agency = make_agency("kunci-wib")
-    admin = api(user=make_user(agency, "agency_admin"))
-    body = {"agency": agency.slug, "name": "Situs", "scopes": ["content:read"]}
-    response = admin.post("/api/v1/api-keys/", {**body, "expires_at": expires_at})
+    _, response = _ask_for_a_key(api, make_agency, make_user, "kunci-wib", expires_at)
     assert response.status_code == 201, response.content
     stored = ApiKey.objects.get().expires_at.astimezone(ZoneInfo(settings.TIME_ZONE))
     assert stored.isoformat() == "2027-06-01T00:00:00+07:00"
